@@ -1,0 +1,202 @@
+#include "config/option_table.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <fmt/format.h>
+#include <vector>
+
+namespace sipproxy::config {
+
+namespace {
+
+using vk = value_kind;
+using te = takes_effect;
+using ap = applies_to;
+using sc = option_scope;
+
+constexpr std::int64_t int_max = 2147483647;
+
+// clang-format off
+constexpr std::array<option_spec, 25> table{{
+  // The seed's options of the [sipproxy] section.
+  {"applications", "", vk::list, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+   "Comma-separated names of the SIP Server applications (HA pairs; primaries only)."},
+  {"client-side-port", "0", vk::integer, 0, 65535, "", te::after_restart, ap::both, sc::deployment,
+   "First local port for management connections to other proxy instances; 0 = random ports."},
+  {"contact-address", "", vk::host_port, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+   "The pool's DNS A name as host:port; put in Record-Route so in-dialog requests reach any instance."},
+  {"feature-server-address", "", vk::host_port, 0, 0, "", te::immediately, ap::both, sc::deployment,
+   "FQDN:port of the SIP Feature Server / voicemail that receives MWI SUBSCRIBEs."},
+  {"geo-location", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+   "Data center this proxy belongs to; cluster mode prefers SIP Servers of the same location."},
+  {"internal-domain", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+   "The pool's DNS SRV name; requests to this domain are addressed to the proxy."},
+  {"oos-check", "5", vk::integer, 0, 300, "", te::immediately, ap::both, sc::deployment,
+   "Seconds between OPTIONS pings of each SIP Server; 0 disables out-of-service detection."},
+  {"oos-force", "5", vk::integer, 1, 32, "", te::immediately, ap::both, sc::deployment,
+   "Seconds between OPTIONS pings of an out-of-service SIP Server, to see it come back."},
+  {"overload-ctrl-dialog-rate", "0", vk::integer, 0, int_max, "", te::immediately, ap::both, sc::deployment,
+   "New INVITEs per second above which new INVITEs get 503; 0 disables overload control."},
+  {"registrar-default-timeout", "0", vk::integer, 0, int_max, "", te::next_register, ap::both, sc::deployment,
+   "Registration expiry cap in seconds; 0 = the client's Expires."},
+  {"resolve-host", "false", vk::boolean, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+   "true: the resolved IP of the host goes in Via; false: the host name."},
+  {"send-data-timeout", "100", vk::integer, 1, 30000, "", te::immediately, ap::both, sc::deployment,
+   "Milliseconds between data transmissions of the replication procedure."},
+  {"serving-sipserver", "", vk::text, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
+   "Standalone: the SIP Server application that receives every request from endpoints."},
+  {"sip-address", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+   "IP address to bind the SIP port to (and to put in Via); unset = all interfaces."},
+  {"sip-ip-tos", "256", vk::integer, 0, 256, "", te::after_restart, ap::both, sc::deployment,
+   "TOS/DSCP byte of outgoing SIP packets, 0-255; 256 = the operating system's default."},
+  {"sipproxy-applications", "", vk::list, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+   "Comma-separated names of every proxy application of the pool."},
+  {"sipproxy-role", "0", vk::choice, 0, 0, "0,10", te::after_restart, ap::both, sc::deployment,
+   "0 = cluster mode, 10 = standalone mode."},
+  {"wait-response-timeout", "5", vk::integer, 1, 300, "", te::immediately, ap::both, sc::deployment,
+   "Seconds to wait for a peer's answer to a replication request."},
+  // Added by this implementation.
+  {"mgmt-token", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+   "Shared secret for mutating management commands and peer links when mgmt-port is not on loopback."},
+  // The proxy application's Server Info (its own section only).
+  {"type", "", vk::choice, 0, 0, "sip-proxy,sip-server", te::after_restart, ap::both, sc::application,
+   "Kind of application section: sip-proxy or sip-server."},
+  {"host", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::application,
+   "Host this proxy instance runs on (name or IP); its Via host unless sip-address is set."},
+  {"sip-port", "5060", vk::integer, 1, 65535, "", te::after_restart, ap::both, sc::application,
+   "SIP port, UDP and TCP."},
+  {"mgmt-port", "", vk::integer, 1, 65535, "", te::after_restart, ap::both, sc::application,
+   "Management port (sipproxyctl, peer replication)."},
+  {"http-port", "", vk::integer, 1, 65535, "", te::after_restart, ap::both, sc::application,
+   "Optional HTTP interface port (status, metrics)."},
+  {"mgmt-address", "127.0.0.1", vk::text, 0, 0, "", te::after_restart, ap::both, sc::application,
+   "Address the management and HTTP ports bind to."},
+}};
+// clang-format on
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+}  // namespace
+
+std::span<const option_spec> options() { return table; }
+
+const option_spec* find_option(std::string_view name) {
+  for (const auto& o : table) {
+    if (o.name == name) return &o;
+  }
+  return nullptr;
+}
+
+std::string describe_range(const option_spec& spec) {
+  switch (spec.kind) {
+    case value_kind::integer:
+      if (spec.name == "sip-ip-tos") return "0-255, or 256 for the OS default";
+      if (spec.max == int_max) return fmt::format("{} or more", spec.min);
+      return fmt::format("{}-{}", spec.min, spec.max);
+    case value_kind::boolean:
+      return "true, false";
+    case value_kind::choice: {
+      std::string out(spec.choices);
+      for (std::size_t p = out.find(','); p != std::string::npos; p = out.find(',', p + 2))
+        out.insert(p + 1, " ");
+      return out;
+    }
+    case value_kind::list:
+      return "comma-separated names";
+    case value_kind::host_port:
+      return "host:port";
+    case value_kind::text:
+      return "any string";
+  }
+  return {};
+}
+
+std::string_view describe_effect(takes_effect effect) {
+  switch (effect) {
+    case takes_effect::immediately: return "immediately";
+    case takes_effect::after_restart: return "after restart";
+    case takes_effect::next_register: return "on the next REGISTER";
+  }
+  return {};
+}
+
+std::string_view describe_mode(applies_to mode) {
+  switch (mode) {
+    case applies_to::both: return "both";
+    case applies_to::standalone: return "standalone";
+    case applies_to::cluster: return "cluster";
+  }
+  return {};
+}
+
+std::optional<std::string> check_value(const option_spec& spec, std::string_view value) {
+  switch (spec.kind) {
+    case value_kind::integer: {
+      std::int64_t v = 0;
+      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+      if (value.empty() || ec != std::errc{} || p != value.data() + value.size() || v < spec.min ||
+          v > spec.max)
+        return fmt::format("'{}' is not valid; valid values: {}", value, describe_range(spec));
+      return std::nullopt;
+    }
+    case value_kind::boolean:
+      if (value == "true" || value == "false") return std::nullopt;
+      return fmt::format("'{}' is not valid; valid values: true, false", value);
+    case value_kind::choice: {
+      std::string_view rest = spec.choices;
+      while (!rest.empty()) {
+        std::size_t comma = rest.find(',');
+        if (rest.substr(0, comma) == value) return std::nullopt;
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+      return fmt::format("'{}' is not valid; valid values: {}", value, describe_range(spec));
+    }
+    case value_kind::host_port: {
+      if (value.empty()) return std::nullopt;
+      std::size_t colon = value.rfind(':');
+      bool ok = colon != std::string_view::npos && colon > 0 && value.back() != ']';
+      if (ok) {
+        std::string_view port = value.substr(colon + 1);
+        unsigned v = 0;
+        auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
+        ok = !port.empty() && ec == std::errc{} && p == port.data() + port.size() && v >= 1 &&
+             v <= 65535;
+      }
+      if (!ok) return fmt::format("'{}' is not valid; valid values: host:port (port 1-65535)", value);
+      return std::nullopt;
+    }
+    case value_kind::list:
+    case value_kind::text:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::string_view nearest_option(std::string_view name) {
+  std::string_view best;
+  std::size_t best_d = 4;  // suggest only close names
+  for (const auto& o : table) {
+    std::size_t d = edit_distance(name, o.name);
+    if (d < best_d) {
+      best_d = d;
+      best = o.name;
+    }
+  }
+  return best;
+}
+
+}  // namespace sipproxy::config

@@ -1,0 +1,72 @@
+// The typed view of one proxy instance's configuration, resolved from the deployment
+// file for one application name.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sipproxy::config {
+
+struct server_address {
+  std::string host;
+  std::uint16_t port = 5060;
+  bool tcp = false;  // ";transport=tcp" after host:port
+};
+
+// One SIP Server HA pair: a [NAME] section with type = sip-server.
+struct sip_server_app {
+  std::string name;
+  server_address primary;
+  std::optional<server_address> backup;
+  std::string geo_location;
+};
+
+// One proxy instance: a [NAME] section with type = sip-proxy.
+struct proxy_app {
+  std::string name;
+  std::string host;
+  std::uint16_t sip_port = 5060;
+  std::optional<std::uint16_t> mgmt_port;
+  std::optional<std::uint16_t> http_port;
+  std::string mgmt_address = "127.0.0.1";
+};
+
+struct settings {
+  std::string file;
+  std::string app;  // this instance's application name
+
+  // Effective option values (the table's names), after defaults and overrides.
+  std::map<std::string, std::string> values;
+  std::map<std::string, int> lines;  // where each value was set (0 = default)
+
+  // Typed copies of the values the proxy reads.
+  int role = 0;  // 0 cluster, 10 standalone
+  bool standalone() const { return role == 10; }
+  std::vector<std::string> applications;
+  std::vector<std::string> sipproxy_applications;
+  std::string serving_sipserver;
+  std::string contact_address;
+  std::string internal_domain;
+  std::string feature_server_address;
+  std::string geo_location;
+  std::string sip_address;
+  std::string mgmt_token;
+  bool resolve_host = false;
+  int oos_check = 5;
+  int oos_force = 5;
+  int overload_ctrl_dialog_rate = 0;
+  int registrar_default_timeout = 0;
+  int send_data_timeout = 100;
+  int wait_response_timeout = 5;
+  int client_side_port = 0;
+  int sip_ip_tos = 256;
+
+  proxy_app self;
+  std::vector<proxy_app> proxies;       // every sip-proxy section, this one included
+  std::vector<sip_server_app> servers;  // in `applications` order; index = SIP Server index
+};
+
+}  // namespace sipproxy::config

@@ -1,0 +1,100 @@
+#include "proxy/options_answer.hpp"
+#include "proxy/steps.hpp"
+#include "sip/name_addr.hpp"
+
+namespace sipproxy::proxy {
+
+namespace {
+
+step_result to_member(request_context& ctx, const routing::server_pair& pair, bool in_dialog,
+                      const proxy_env& env) {
+  const routing::member* m =
+      in_dialog ? env.servers.dialog_member(pair) : env.servers.active_member(pair);
+  if (!m) {
+    ctx.respond(503, "Service Unavailable (SIP Server " + pair.name + " is out of service)");
+    return step_result::done;
+  }
+  ctx.target_pair = &pair;
+  ctx.next_hop = m->address;
+  return step_result::next;
+}
+
+step_result to_uri(request_context& ctx, std::string_view text, const proxy_env& env) {
+  auto u = sip::parse_uri(text);
+  if (!u) {
+    ctx.respond(416, "Unsupported URI Scheme (next hop is not a SIP URI)");
+    return step_result::done;
+  }
+  auto hop = routing::next_hop(*u, env.hosts);
+  if (!hop) {
+    ctx.respond(503, "Service Unavailable (cannot resolve " + std::string(u->host) + ")");
+    return step_result::done;
+  }
+  ctx.next_hop = hop;
+  ctx.target_pair = env.servers.pair_at(hop->address, hop->port);
+  return step_result::next;
+}
+
+// The pair new requests from endpoints go to. Standalone: serving-sipserver. Cluster: the
+// first pair with an active member (the load balancer replaces this choice).
+const routing::server_pair* pair_for_new_request(const proxy_env& env) {
+  if (env.settings.standalone()) return env.servers.by_name(env.settings.serving_sipserver);
+  for (const auto& p : env.servers.pairs()) {
+    if (env.servers.active_member(p)) return &p;
+  }
+  return env.servers.pairs().empty() ? nullptr : &env.servers.pairs().front();
+}
+
+}  // namespace
+
+step_result decide_target(request_context& ctx, const proxy_env& env) {
+  const sip::message& out = *ctx.out;
+  bool from_server = ctx.source_pair != nullptr;
+
+  // Loose routing: a Route left after ours names the next hop (RFC 3261 §16.5, §16.6.6).
+  if (const sip::header* route = out.first(sip::header_id::route)) {
+    auto na = sip::parse_name_addr(route->value);
+    if (!na) {
+      ctx.respond(400, "Bad Request (malformed Route header)");
+      return step_result::done;
+    }
+    if (to_uri(ctx, na->uri, env) == step_result::done) return step_result::done;
+    // An endpoint may not use the proxy to reach anything but the SIP Servers: no open relay.
+    if (!from_server && !ctx.target_pair) {
+      ctx.respond(403, "Forbidden (relaying to " + std::string(na->uri) + " is not allowed)");
+      return step_result::done;
+    }
+    return step_result::next;
+  }
+
+  if (ctx.addressed_to_us && out.method() == "OPTIONS") {
+    ctx.respond(200, {}, std::string(options_answer_headers));
+    return step_result::done;
+  }
+
+  if (from_server) {
+    // Towards an endpoint: the Request-URI says where.
+    auto ruri = sip::parse_uri(out.request_uri());
+    if (ruri && env.self.is_local(ruri->host, ruri->port)) {
+      // Addressed to a user at the proxy's own domain: a registered endpoint's AOR.
+      ctx.respond(480, "Temporarily Unavailable (no registration for this address)");
+      return step_result::done;
+    }
+    return to_uri(ctx, out.request_uri(), env);
+  }
+
+  // From an endpoint. Within a dialog we record-routed: the SIP Server it was set up with.
+  if (ctx.rr_server_index) {
+    if (const routing::server_pair* pair = env.servers.by_index(*ctx.rr_server_index))
+      return to_member(ctx, *pair, true, env);
+  }
+  const routing::server_pair* pair = pair_for_new_request(env);
+  if (!pair) {
+    ctx.respond(503, "Service Unavailable (no SIP Server configured)");
+    return step_result::done;
+  }
+  bool in_dialog = !sip::tag_of(out.value(sip::header_id::to)).empty();
+  return to_member(ctx, *pair, in_dialog, env);
+}
+
+}  // namespace sipproxy::proxy

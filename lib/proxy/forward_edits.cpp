@@ -1,0 +1,87 @@
+#include "proxy/forward_edits.hpp"
+
+#include <fmt/format.h>
+
+#include "proxy/record_route_params.hpp"
+#include "sip/cseq.hpp"
+#include "sip/name_addr.hpp"
+
+namespace sipproxy::proxy {
+
+namespace {
+
+std::string host_for_uri(const std::string& host) {
+  if (host.find(':') != std::string::npos && host.front() != '[') return "[" + host + "]";
+  return host;
+}
+
+std::string rr_value(const proxy_env& env, transport::protocol proto, std::size_t index,
+                     std::string_view dn) {
+  std::string v = fmt::format("<sip:{}:{}", host_for_uri(env.self.rr_host()), env.self.rr_port());
+  if (proto == transport::protocol::tcp) v += ";transport=tcp";
+  v += fmt::format(";lr;{}={}", sps_param, index);
+  if (!dn.empty()) v += fmt::format(";{}={}", dn_param, dn);
+  v += ">";
+  return v;
+}
+
+// A DN is a user part; keep only characters that need no escaping in a URI parameter.
+std::string safe_dn(std::string_view user) {
+  std::string out;
+  for (char c : user) {
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+        c == '_' || c == '.' || c == '+' || c == '*' || c == '!' || c == '~')
+      out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+void decrement_max_forwards(sip::message& out) {
+  if (sip::header* mf = out.first(sip::header_id::max_forwards)) {
+    auto hops = sip::parse_uint(mf->value, 255);
+    out.set_value(*mf, std::to_string(hops && *hops > 0 ? *hops - 1 : 0));
+  } else {
+    out.insert_top(sip::header_id::max_forwards, "70");
+  }
+}
+
+bool creates_dialog(const sip::message& m) {
+  std::string_view method = m.method();
+  if (method != "INVITE" && method != "SUBSCRIBE" && method != "REFER" && method != "NOTIFY")
+    return false;
+  return sip::tag_of(m.value(sip::header_id::to)).empty();
+}
+
+void add_record_route(request_context& ctx, const proxy_env& env) {
+  sip::message& out = *ctx.out;
+  std::size_t index = 0;
+  std::string dn;
+  if (ctx.source_pair) {
+    // SIP Server → endpoint: the DN is the called endpoint.
+    index = ctx.source_pair->index;
+    if (auto u = sip::parse_uri(out.request_uri())) dn = safe_dn(u->user);
+  } else {
+    index = ctx.target_pair ? ctx.target_pair->index : 0;
+    if (auto na = sip::parse_name_addr(out.value(sip::header_id::from))) {
+      if (auto u = sip::parse_uri(na->uri)) dn = safe_dn(u->user);
+    }
+  }
+  transport::protocol in = ctx.from.proto;
+  transport::protocol outp = ctx.next_hop ? ctx.next_hop->proto : in;
+  if (in != outp) {
+    // Bottom entry faces the caller (its transport), top entry faces the callee.
+    out.insert_top(sip::header_id::record_route, rr_value(env, in, index, dn));
+  }
+  out.insert_top(sip::header_id::record_route, rr_value(env, outp, index, dn));
+}
+
+void add_via(sip::message& out, const proxy_env& env, transport::protocol proto,
+             std::string_view branch) {
+  out.insert_top(sip::header_id::via,
+                 fmt::format("SIP/2.0/{} {}:{};branch={}", transport::protocol_name(proto),
+                             host_for_uri(env.self.via_host()), env.self.port(), branch));
+}
+
+}  // namespace sipproxy::proxy

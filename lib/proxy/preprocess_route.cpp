@@ -1,0 +1,53 @@
+#include "proxy/record_route_params.hpp"
+#include "proxy/steps.hpp"
+#include "sip/name_addr.hpp"
+
+namespace sipproxy::proxy {
+
+namespace {
+
+// The URI of a Route entry, if it designates this proxy.
+std::optional<sip::uri> our_route(const sip::header& h, const proxy_env& env) {
+  auto na = sip::parse_name_addr(h.value);
+  if (!na) return std::nullopt;
+  auto u = sip::parse_uri(na->uri);
+  if (!u || !env.self.is_local(u->host, u->port)) return std::nullopt;
+  return u;
+}
+
+}  // namespace
+
+step_result preprocess_route(request_context& ctx, const proxy_env& env) {
+  sip::message& out = *ctx.out;
+  // A strict router before us put our Record-Route URI in the Request-URI and the real
+  // target last in Route (RFC 3261 §16.4): put it back.
+  if (auto ruri = sip::parse_uri(out.request_uri());
+      ruri && env.self.is_local(ruri->host, ruri->port) && ruri->param("lr")) {
+    if (auto idx = server_index_of(*ruri)) ctx.rr_server_index = idx;
+    ctx.had_our_route = true;
+    const sip::header* last = nullptr;
+    for (const auto& h : out.headers()) {
+      if (h.id == sip::header_id::route) last = &h;
+    }
+    if (last) {
+      auto na = sip::parse_name_addr(last->value);
+      if (na) {
+        std::string target(na->uri);
+        auto& hs = out.headers();
+        hs.erase(hs.begin() + (last - hs.data()));
+        out.set_request_uri(target);
+      }
+    }
+  }
+  // Our own entries on top of Route (two when we double-record-routed) are removed.
+  while (const sip::header* top = out.first(sip::header_id::route)) {
+    auto u = our_route(*top, env);
+    if (!u) break;
+    if (auto idx = server_index_of(*u)) ctx.rr_server_index = idx;
+    ctx.had_our_route = true;
+    out.remove_first(sip::header_id::route);
+  }
+  return step_result::next;
+}
+
+}  // namespace sipproxy::proxy

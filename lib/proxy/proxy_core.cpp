@@ -1,0 +1,243 @@
+#include "proxy/proxy_core.hpp"
+
+#include <fmt/format.h>
+
+#include "log/logger.hpp"
+#include "proxy/branch.hpp"
+#include "proxy/forward_edits.hpp"
+#include "proxy/steps.hpp"
+#include "sip/cseq.hpp"
+#include "sip/name_addr.hpp"
+#include "sip/response_builder.hpp"
+#include "sip/via.hpp"
+
+namespace sipproxy::proxy {
+
+proxy_core::proxy_core(txn::transaction_layer& layer, proxy_env env)
+    : layer_(layer), env_(std::move(env)) {}
+
+std::string proxy_core::local_tag(txn::txn_id server) const {
+  return fmt::format("sp{:x}", server * 2654435761u);
+}
+
+void proxy_core::answer(const request_context& ctx) {
+  ++counters_.answered_locally;
+  log::interaction("{} {} from {}: answered {} {}", ctx.in->method(), ctx.in->request_uri(),
+                   ctx.from.to_string(), ctx.status,
+                   ctx.reason.empty() ? sip::default_reason(ctx.status) : ctx.reason);
+  layer_.respond(ctx.server, ctx.status,
+                 sip::build_response(*ctx.in, ctx.status, ctx.reason, local_tag(ctx.server),
+                                     ctx.extra_headers));
+}
+
+void proxy_core::on_request(txn::txn_id server, const sip::message_ptr& request,
+                            const transport::peer& from) {
+  ++counters_.requests;
+  request_context ctx;
+  ctx.in = request;
+  ctx.out = request->derive();
+  ctx.from = from;
+  ctx.server = server;
+  if (draining_ && sip::tag_of(request->value(sip::header_id::to)).empty() &&
+      request->method() != "OPTIONS") {
+    ctx.respond(503, "Service Unavailable (proxy is shutting down)", "Retry-After: 5\r\n");
+    answer(ctx);
+    return;
+  }
+  if (run_request_path(ctx, env_) == step_result::done) {
+    answer(ctx);
+    return;
+  }
+  forward(ctx);
+}
+
+void proxy_core::forward(request_context& ctx) {
+  sip::message& out = *ctx.out;
+  bool invite = out.method() == "INVITE";
+  if (invite) layer_.respond(ctx.server, 100, sip::build_response(*ctx.in, 100));
+  decrement_max_forwards(out);
+  if (creates_dialog(out)) add_record_route(ctx, env_);
+  std::string branch = stateful_branch(loop_hash(*ctx.in), ++branch_counter_);
+  add_via(out, env_, ctx.next_hop->proto, branch);
+
+  response_context& rc = contexts_[ctx.server];
+  rc.server = ctx.server;
+  rc.request = ctx.in;
+  txn::txn_id client = layer_.create_request(ctx.out, *ctx.next_hop);
+  if (client == 0) {
+    contexts_.erase(ctx.server);
+    ctx.respond(500, "Server Internal Error (could not build the forwarded request)");
+    answer(ctx);
+    return;
+  }
+  rc.branches.push_back(branch_state{client, 0, nullptr});
+  client_to_server_[client] = ctx.server;
+  ++counters_.forwarded;
+  log::interaction("{} {} from {} forwarded to {}", out.method(), out.request_uri(),
+                   ctx.from.to_string(), ctx.next_hop->to_string());
+  layer_.start(client);
+}
+
+void proxy_core::on_cancel(txn::txn_id cancel_server, const sip::message_ptr& cancel,
+                           txn::txn_id invite_server) {
+  auto it = invite_server ? contexts_.find(invite_server) : contexts_.end();
+  if (it == contexts_.end()) {
+    // RFC 3261 §16.10 would forward it statelessly; with no INVITE here there is nothing
+    // it could cancel through us, and a blind forward would make us an open relay.
+    layer_.respond(cancel_server, 481,
+                   sip::build_response(*cancel, 481, {}, local_tag(cancel_server)));
+    return;
+  }
+  layer_.respond(cancel_server, 200, sip::build_response(*cancel, 200, {}, local_tag(cancel_server)));
+  response_context& rc = it->second;
+  if (rc.final_forwarded) return;
+  rc.cancelled = true;
+  log::interaction("CANCEL for {}: cancelling {} branch(es)", cancel->value(sip::header_id::call_id),
+                   rc.branches.size());
+  for (const auto& b : rc.branches) {
+    if (b.final_status == 0) layer_.cancel(b.client);
+  }
+}
+
+void proxy_core::on_ack(const sip::message_ptr& ack, const transport::peer& from) {
+  // The ACK for a 2xx is a request of its own: route it like one, statelessly. Errors are
+  // not answered (an ACK has no response); the request is dropped.
+  request_context ctx;
+  ctx.in = ack;
+  ctx.out = ack->derive();
+  ctx.from = from;
+  if (run_request_path(ctx, env_) == step_result::done) {
+    log::interaction("ACK from {} dropped: {} {}", from.to_string(), ctx.status, ctx.reason);
+    return;
+  }
+  decrement_max_forwards(*ctx.out);
+  const sip::header* top = ack->first(sip::header_id::via);
+  add_via(*ctx.out, env_, ctx.next_hop->proto, stateless_branch(top ? top->value : ""));
+  ++counters_.acks_relayed;
+  layer_.send_stateless(*ctx.next_hop, ctx.out->serialize());
+}
+
+bool proxy_core::strip_own_via(sip::message& response) const {
+  const sip::header* top = response.first(sip::header_id::via);
+  if (!top) return false;
+  auto v = sip::parse_via(top->value);
+  if (!v || !env_.self.is_own_via(v->host, v->port)) return false;
+  response.remove_first(sip::header_id::via);
+  return response.count(sip::header_id::via) > 0;
+}
+
+void proxy_core::on_response(txn::txn_id client, const sip::message_ptr& response) {
+  auto cs = client_to_server_.find(client);
+  auto it = cs == client_to_server_.end() ? contexts_.end() : contexts_.find(cs->second);
+  if (it == contexts_.end()) {
+    forward_statelessly(response);  // e.g. a 2xx retransmission after the context ended
+    return;
+  }
+  response_context& rc = it->second;
+  int status = response->status();
+  if (status == 100) return;  // hop by hop: we sent our own
+  if (!strip_own_via(*response)) return;
+  if (status < 200) {
+    if (!rc.final_forwarded) {
+      ++counters_.responses_relayed;
+      layer_.respond(rc.server, status, response->serialize());
+    }
+    return;
+  }
+  branch_state* b = rc.branch_of(client);
+  if (status < 300) {
+    // Every 2xx goes upstream at once, retransmissions included (RFC 6026).
+    if (b && b->final_status == 0) b->final_status = status;
+    rc.final_forwarded = true;
+    ++counters_.responses_relayed;
+    layer_.respond(rc.server, status, response->serialize());
+    for (const auto& other : rc.branches) {
+      if (other.final_status == 0) layer_.cancel(other.client);
+    }
+    return;
+  }
+  if (!b || b->final_status != 0) return;
+  b->final_status = status;
+  b->response = response;
+  finish_if_done(rc);
+}
+
+void proxy_core::on_client_failed(txn::txn_id client, int status) {
+  auto cs = client_to_server_.find(client);
+  if (cs == client_to_server_.end()) return;
+  auto it = contexts_.find(cs->second);
+  if (it == contexts_.end()) return;
+  branch_state* b = it->second.branch_of(client);
+  if (!b || b->final_status != 0) return;
+  log::interaction("branch to {} failed: {}", it->second.request->request_uri(), status);
+  b->final_status = status;
+  finish_if_done(it->second);
+}
+
+void proxy_core::finish_if_done(response_context& rc) {
+  if (rc.final_forwarded) return;
+  const branch_state* best = rc.best();
+  if (!best) return;
+  relay_final(rc, *best);
+}
+
+void proxy_core::relay_final(response_context& rc, const branch_state& b) {
+  rc.final_forwarded = true;
+  ++counters_.responses_relayed;
+  int status = b.final_status;
+  if (status == 503) {
+    // RFC 3261 §16.7 step 6: a 503 from downstream means that server is unavailable, not
+    // this proxy; upstream gets a 500.
+    status = 500;
+    layer_.respond(rc.server, 500,
+                   sip::build_response(*rc.request, 500,
+                                       "Server Internal Error (next hop answered 503)",
+                                       local_tag(rc.server)));
+    return;
+  }
+  if (b.response) {
+    layer_.respond(rc.server, status, b.response->serialize());
+    return;
+  }
+  std::string_view reason = status == 408 ? "Request Timeout (no answer from next hop)"
+                                          : "Service Unavailable (next hop unreachable)";
+  layer_.respond(rc.server, status,
+                 sip::build_response(*rc.request, status, reason, local_tag(rc.server)));
+}
+
+void proxy_core::forward_statelessly(const sip::message_ptr& response) {
+  // Only 2xx to INVITE travel without a transaction (RFC 3261 §16.7, RFC 6026).
+  if (response->status() < 200 || response->status() >= 300) return;
+  if (!strip_own_via(*response)) return;
+  const sip::header* next = response->first(sip::header_id::via);
+  auto v = sip::parse_via(next->value);
+  if (!v) return;
+  transport::peer to;
+  to.proto = sip::iequals(v->transport, "TCP") ? transport::protocol::tcp : transport::protocol::udp;
+  std::string_view host = v->host;
+  if (auto received = v->param("received")) host = *received;
+  if (!transport::parse_ip(host, to.address)) {
+    auto a = env_.hosts.find(host);
+    if (!a) return;
+    to.address = *a;
+  }
+  to.port = v->port ? v->port : 5060;
+  if (auto rport = v->param("rport"); rport && !rport->empty()) {
+    if (auto p = sip::parse_uint(*rport, 65535); p && *p > 0) to.port = static_cast<std::uint16_t>(*p);
+  }
+  ++counters_.responses_relayed;
+  layer_.send_stateless(to, response->serialize());
+}
+
+void proxy_core::on_stray_response(const sip::message_ptr& response) {
+  forward_statelessly(response);
+}
+
+void proxy_core::on_server_gone(txn::txn_id server) {
+  auto it = contexts_.find(server);
+  if (it == contexts_.end()) return;
+  for (const auto& b : it->second.branches) client_to_server_.erase(b.client);
+  contexts_.erase(it);
+}
+
+}  // namespace sipproxy::proxy

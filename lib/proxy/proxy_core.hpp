@@ -1,0 +1,60 @@
+// The stateful proxy (RFC 3261 §16): the transaction user that runs the request path,
+// forwards, and relays responses and CANCELs. One per worker.
+#pragma once
+
+#include <unordered_map>
+
+#include "proxy/proxy_env.hpp"
+#include "proxy/request_context.hpp"
+#include "proxy/response_context.hpp"
+#include "txn/transaction_layer.hpp"
+
+namespace sipproxy::proxy {
+
+struct proxy_counters {
+  std::uint64_t requests = 0;
+  std::uint64_t forwarded = 0;
+  std::uint64_t answered_locally = 0;
+  std::uint64_t responses_relayed = 0;
+  std::uint64_t acks_relayed = 0;
+};
+
+class proxy_core : public txn::transaction_user {
+ public:
+  proxy_core(txn::transaction_layer& layer, proxy_env env);
+
+  // Draining: new dialogs are refused with 503; requests within dialogs go on.
+  void set_draining(bool on) { draining_ = on; }
+  bool draining() const { return draining_; }
+  const proxy_counters& counters() const { return counters_; }
+  std::size_t context_count() const { return contexts_.size(); }
+
+  void on_request(txn::txn_id server, const sip::message_ptr& request,
+                  const transport::peer& from) override;
+  void on_cancel(txn::txn_id cancel_server, const sip::message_ptr& cancel,
+                 txn::txn_id invite_server) override;
+  void on_ack(const sip::message_ptr& ack, const transport::peer& from) override;
+  void on_response(txn::txn_id client, const sip::message_ptr& response) override;
+  void on_client_failed(txn::txn_id client, int status) override;
+  void on_stray_response(const sip::message_ptr& response) override;
+  void on_server_gone(txn::txn_id server) override;
+
+ private:
+  void answer(const request_context& ctx);
+  void forward(request_context& ctx);
+  void finish_if_done(response_context& rc);
+  void relay_final(response_context& rc, const branch_state& b);
+  bool strip_own_via(sip::message& response) const;
+  void forward_statelessly(const sip::message_ptr& response);
+  std::string local_tag(txn::txn_id server) const;
+
+  txn::transaction_layer& layer_;
+  proxy_env env_;
+  std::unordered_map<txn::txn_id, response_context> contexts_;  // by server transaction
+  std::unordered_map<txn::txn_id, txn::txn_id> client_to_server_;
+  std::uint64_t branch_counter_ = 0;
+  bool draining_ = false;
+  proxy_counters counters_;
+};
+
+}  // namespace sipproxy::proxy

@@ -1,0 +1,306 @@
+#include "proxy/proxy_server.hpp"
+
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <functional>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+#include "config/config_error.hpp"
+#include "config/deployment_loader.hpp"
+#include "config/option_table.hpp"
+#include "log/logger.hpp"
+#include "proxy/proxy_core.hpp"
+#include "transport/transport_manager.hpp"
+#include "txn/asio_timer_driver.hpp"
+#include "txn/transaction_layer.hpp"
+
+namespace sipproxy::proxy {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Startup only: the event loop is not running yet, so a blocking look-up is acceptable.
+std::optional<asio::ip::address> resolve_blocking(const std::string& host) {
+  asio::ip::address a;
+  if (transport::parse_ip(host, a)) return a;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) return std::nullopt;
+  std::optional<asio::ip::address> out;
+  for (addrinfo* p = res; p && !out; p = p->ai_next) {
+    if (p->ai_family == AF_INET) {
+      auto* sa = reinterpret_cast<sockaddr_in*>(p->ai_addr);
+      out = asio::ip::address_v4(ntohl(sa->sin_addr.s_addr));
+    }
+  }
+  for (addrinfo* p = res; p && !out; p = p->ai_next) {
+    if (p->ai_family == AF_INET6) {
+      auto* sa = reinterpret_cast<sockaddr_in6*>(p->ai_addr);
+      asio::ip::address_v6::bytes_type b;
+      std::memcpy(b.data(), sa->sin6_addr.s6_addr, 16);
+      out = asio::ip::address_v6(b);
+    }
+  }
+  ::freeaddrinfo(res);
+  return out;
+}
+
+std::vector<asio::ip::address> interface_addresses() {
+  std::vector<asio::ip::address> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr) continue;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      auto* sa = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
+      out.push_back(asio::ip::address_v4(ntohl(sa->sin_addr.s_addr)));
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      auto* sa = reinterpret_cast<sockaddr_in6*>(i->ifa_addr);
+      asio::ip::address_v6::bytes_type b;
+      std::memcpy(b.data(), sa->sin6_addr.s6_addr, 16);
+      out.push_back(asio::ip::address_v6(b));
+    }
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+std::string local_host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+routing::member make_member(const config::server_address& a, const std::string& pair,
+                            routing::host_table& hosts) {
+  auto ip = resolve_blocking(a.host);
+  if (!ip)
+    throw startup_error(log::event_id::error_reading_config_data,
+                        fmt::format("SIP Server {}: cannot resolve host '{}'", pair, a.host));
+  if (!transport::parse_ip(a.host, *ip)) hosts.add(a.host, *ip);
+  routing::member m;
+  m.configured = fmt::format("{}:{}{}", a.host, a.port, a.tcp ? ";transport=tcp" : "");
+  m.address.proto = a.tcp ? transport::protocol::tcp : transport::protocol::udp;
+  m.address.address = transport::normalize(*ip);
+  m.address.port = a.port;
+  return m;
+}
+
+}  // namespace
+
+struct proxy_server::impl {
+  config::settings settings;
+  server_options options;
+  routing::host_table hosts;
+  routing::server_table servers{{}};
+  std::unique_ptr<local_identity> identity;
+  asio::io_context io{1};
+  txn::timer_queue timers;
+  std::unique_ptr<txn::asio_timer_driver> driver;
+  std::unique_ptr<transport::transport_manager> transport;
+  std::unique_ptr<txn::transaction_layer> layer;
+  std::unique_ptr<proxy_core> core;
+  asio::signal_set signals{io};
+  asio::steady_timer drain_timer{io};
+  std::chrono::steady_clock::time_point drain_deadline;
+  bool stopping = false;
+
+  void begin_drain();
+  void check_drained();
+};
+
+proxy_server::proxy_server(config::settings settings, server_options options)
+    : impl_(std::make_unique<impl>()) {
+  impl& m = *impl_;
+  m.settings = std::move(settings);
+  m.options = options;
+  const auto& s = m.settings;
+
+  // The seed's 40000: this instance must be one of the pool's.
+  if (!s.sipproxy_applications.empty()) {
+    bool listed = false;
+    for (const auto& name : s.sipproxy_applications) listed = listed || name == s.app;
+    if (!listed)
+      throw startup_error(log::event_id::own_proxy_addr_not_found,
+                          fmt::format("Initialization failed: proxy {} ({}:{}) is not in "
+                                      "sipproxy-applications ({}:{})",
+                                      s.app, s.self.host.empty() ? local_host_name() : s.self.host,
+                                      s.self.sip_port, s.file, s.lines.at("sipproxy-applications")));
+  }
+
+  // Via host: sip-address, else the application's host (resolved with resolve-host).
+  std::string via_host = s.sip_address;
+  if (via_host.empty()) {
+    std::string host = s.self.host.empty() ? local_host_name() : s.self.host;
+    via_host = host;
+    if (s.resolve_host) {
+      auto ip = resolve_blocking(host);
+      if (!ip)
+        throw startup_error(log::event_id::host_not_resolved,
+                            fmt::format("Cannot resolve SIP Proxy host '{}' (resolve-host = true)",
+                                        host));
+      via_host = ip->to_string();
+    }
+  }
+
+  std::vector<routing::server_pair> pairs;
+  for (const auto& app : s.servers) {
+    routing::server_pair p;
+    p.name = app.name;
+    p.geo_location = app.geo_location;
+    p.primary = make_member(app.primary, app.name, m.hosts);
+    if (app.backup) p.backup = make_member(*app.backup, app.name, m.hosts);
+    pairs.push_back(std::move(p));
+  }
+  m.servers = routing::server_table(std::move(pairs));
+
+  std::vector<asio::ip::address> locals;
+  asio::ip::address bound;
+  if (!s.sip_address.empty() && transport::parse_ip(s.sip_address, bound)) {
+    locals.push_back(bound);
+  } else {
+    locals = interface_addresses();
+  }
+  m.identity = std::make_unique<local_identity>(s, via_host, std::move(locals));
+
+  m.driver = std::make_unique<txn::asio_timer_driver>(m.io, m.timers);
+  m.transport = std::make_unique<transport::transport_manager>(m.io);
+  m.layer = std::make_unique<txn::transaction_layer>(*m.transport, m.timers);
+  m.transport->set_receiver(*m.layer);
+  m.core = std::make_unique<proxy_core>(*m.layer,
+                                        proxy_env{m.settings, *m.identity, m.servers, m.hosts});
+  m.layer->set_user(*m.core);
+
+  transport::listen_options lo;
+  lo.address = s.sip_address;
+  lo.port = s.self.sip_port;
+  lo.tos = s.sip_ip_tos;
+  if (std::string err = m.transport->listen(lo); !err.empty())
+    throw startup_error(log::event_id::sip_listener_cannot_start,
+                        fmt::format("Cannot start SIP listener: {}", err));
+
+  std::string servers_text;
+  for (const auto& p : m.servers.pairs()) {
+    if (!servers_text.empty()) servers_text += ", ";
+    servers_text += fmt::format("{} (primary {}{})", p.name, p.primary.configured,
+                                p.backup ? ", backup " + p.backup->configured : "");
+  }
+  log::event(log::event_id::proxy_initialized,
+             "SIP Proxy has initialized successfully: {} listening on UDP and TCP {}:{}, {} mode{}, "
+             "Via {}:{}, Record-Route {}:{}, SIP Servers: {}",
+             s.app, s.sip_address.empty() ? "*" : s.sip_address, s.self.sip_port,
+             s.standalone() ? "standalone" : "cluster",
+             s.standalone() ? ", serving " + s.serving_sipserver : "", m.identity->via_host(),
+             m.identity->port(), m.identity->rr_host(), m.identity->rr_port(), servers_text);
+}
+
+proxy_server::~proxy_server() {
+  if (impl_ && impl_->driver) impl_->driver->stop();
+}
+
+void proxy_server::impl::begin_drain() {
+  if (stopping) {
+    io.stop();  // a second signal: stop now
+    return;
+  }
+  stopping = true;
+  transport->stop_accepting();
+  core->set_draining(true);
+  drain_deadline = std::chrono::steady_clock::now() + options.drain_timeout;
+  check_drained();
+}
+
+void proxy_server::impl::check_drained() {
+  std::size_t pending = layer->pending_server_count();
+  if (pending == 0 || std::chrono::steady_clock::now() >= drain_deadline) {
+    if (pending) log::standard("stopping with {} transaction(s) still pending", pending);
+    driver->stop();
+    transport->close_all();
+    signals.cancel();
+    drain_timer.cancel();
+    io.stop();
+    return;
+  }
+  drain_timer.expires_after(std::chrono::milliseconds(100));
+  drain_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) check_drained();
+  });
+}
+
+int proxy_server::run() {
+  impl& m = *impl_;
+  m.signals.add(SIGINT);
+  m.signals.add(SIGTERM);
+  m.signals.add(SIGHUP);
+  std::function<void()> wait = [this, &m, &wait] {
+    m.signals.async_wait([this, &m, &wait](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        reload();
+      } else {
+        log::standard("signal {} received: draining (up to {} s), then stopping", sig,
+                      m.options.drain_timeout.count());
+        m.begin_drain();
+      }
+      wait();
+    });
+  };
+  wait();
+  m.io.run();
+  log::standard("{} stopped", m.settings.app);
+  return 0;
+}
+
+void proxy_server::stop() {
+  asio::post(impl_->io, [this] { impl_->begin_drain(); });
+}
+
+void proxy_server::reload() {
+  impl& m = *impl_;
+  config::settings fresh;
+  try {
+    fresh = config::load_deployment(m.settings.file, m.settings.app);
+  } catch (const config::config_error& e) {
+    log::event(log::event_id::error_reading_config_data, "reload refused, keeping the running "
+               "configuration: {}", e.what());
+    return;
+  }
+  int changed = 0;
+  for (const auto& spec : config::options()) {
+    std::string name(spec.name);
+    const std::string& before = m.settings.values[name];
+    const std::string& after = fresh.values[name];
+    if (before == after) continue;
+    if (spec.effect == config::takes_effect::after_restart) {
+      log::standard("reload: option '{}' changed ('{}' -> '{}') but takes effect after restart; "
+                    "still using '{}'",
+                    name, before, after, before);
+      continue;
+    }
+    log::standard("reload: option '{}' changed from '{}' to '{}' (takes effect {})", name, before,
+                  after, config::describe_effect(spec.effect));
+    m.settings.values[name] = after;
+    ++changed;
+  }
+  m.settings.oos_check = fresh.oos_check;
+  m.settings.oos_force = fresh.oos_force;
+  m.settings.overload_ctrl_dialog_rate = fresh.overload_ctrl_dialog_rate;
+  m.settings.registrar_default_timeout = fresh.registrar_default_timeout;
+  m.settings.send_data_timeout = fresh.send_data_timeout;
+  m.settings.wait_response_timeout = fresh.wait_response_timeout;
+  m.settings.feature_server_address = fresh.feature_server_address;
+  log::standard("reload of {} done: {} option(s) applied", m.settings.file, changed);
+}
+
+}  // namespace sipproxy::proxy

@@ -1,0 +1,47 @@
+// One running proxy instance: it resolves what the configuration names, binds the SIP
+// port, assembles the layers (transport → transactions → proxy core) on an event loop,
+// and handles the process signals (SIGTERM/SIGINT drain and stop, SIGHUP reload).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "config/settings.hpp"
+#include "log/event_id.hpp"
+
+namespace sipproxy::proxy {
+
+// A failure before the proxy serves: the seed's event and a sentence for the operator.
+class startup_error : public std::runtime_error {
+ public:
+  startup_error(log::event_id id, const std::string& what) : std::runtime_error(what), id_(id) {}
+  log::event_id event() const { return id_; }
+
+ private:
+  log::event_id id_;
+};
+
+struct server_options {
+  std::chrono::seconds drain_timeout{5};  // SIGTERM: longest wait for pending transactions
+};
+
+class proxy_server {
+ public:
+  // Resolves names and binds the SIP port; throws startup_error.
+  proxy_server(config::settings settings, server_options options = {});
+  ~proxy_server();
+
+  // Serves until SIGTERM/SIGINT (or stop()); returns the process exit code.
+  int run();
+  void stop();
+  // Re-reads the deployment file and applies the options that take effect immediately.
+  void reload();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sipproxy::proxy

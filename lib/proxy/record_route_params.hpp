@@ -1,0 +1,28 @@
+// The parameters this proxy puts in its Record-Route URI, and reads back from Route:
+// `sps` = the SIP Server index (position of the pair in `applications`), `dn` = the
+// endpoint's DN (the seed's "SIP Server index, and DN").
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+#include "sip/uri.hpp"
+
+namespace sipproxy::proxy {
+
+inline constexpr std::string_view sps_param = "sps";
+inline constexpr std::string_view dn_param = "dn";
+
+inline std::optional<std::size_t> server_index_of(const sip::uri& u) {
+  auto v = u.param(sps_param);
+  if (!v || v->empty() || v->size() > 4) return std::nullopt;
+  std::size_t n = 0;
+  for (char c : *v) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return n;
+}
+
+}  // namespace sipproxy::proxy

@@ -1,0 +1,46 @@
+// Everything the request path knows about one request while its steps run.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "routing/server_table.hpp"
+#include "sip/message.hpp"
+#include "sip/uri.hpp"
+#include "transport/peer.hpp"
+#include "txn/transaction_user.hpp"
+
+namespace sipproxy::proxy {
+
+struct request_context {
+  sip::message_ptr in;   // as received (responses are built from it)
+  sip::message_ptr out;  // the copy being edited for forwarding
+  transport::peer from;
+  txn::txn_id server = 0;  // 0 for the stateless ACK path
+
+  const routing::server_pair* source_pair = nullptr;  // it came from this SIP Server pair
+  bool addressed_to_us = false;  // Request-URI is the proxy itself, no user part, no Route
+
+  // Route preprocessing (RFC 3261 §16.4): what our own Record-Route said.
+  bool had_our_route = false;
+  std::optional<std::size_t> rr_server_index;
+
+  // The decision.
+  std::optional<transport::peer> next_hop;
+  const routing::server_pair* target_pair = nullptr;
+
+  // Set by a step that answers instead of forwarding.
+  int status = 0;
+  std::string reason;
+  std::string extra_headers;  // whole header lines, CRLF-terminated
+
+  void respond(int code, std::string why = {}, std::string extra = {}) {
+    status = code;
+    reason = std::move(why);
+    extra_headers = std::move(extra);
+  }
+};
+
+enum class step_result { next, done };
+
+}  // namespace sipproxy::proxy

@@ -1,0 +1,46 @@
+// The request path (RFC 3261 §16.3-16.5), one small step per file. Each reads the
+// context, and either lets the request go on or sets the response that ends it.
+#pragma once
+
+#include "proxy/proxy_env.hpp"
+#include "proxy/request_context.hpp"
+
+namespace sipproxy::proxy {
+
+// §16.3 step 2: a Request-URI scheme we do not speak → 416.
+step_result check_uri_scheme(request_context& ctx, const proxy_env& env);
+// Notes whether the request is addressed to the proxy itself (OPTIONS ping).
+step_result classify_source(request_context& ctx, const proxy_env& env);
+// §16.3 step 3: Max-Forwards 0 → 483 (200 for an OPTIONS addressed to us).
+step_result check_max_forwards(request_context& ctx, const proxy_env& env);
+// §16.3 step 4: our own Via with this request's loop hash → 482.
+step_result check_loop(request_context& ctx, const proxy_env& env);
+// §16.3 step 5: Proxy-Require → 420 with Unsupported.
+step_result check_proxy_require(request_context& ctx, const proxy_env& env);
+// §16.4: strict-route fix-up, our own Route entries removed (and what they said kept).
+step_result preprocess_route(request_context& ctx, const proxy_env& env);
+// §16.5 and the seed's routing: where the request goes, or why it does not.
+step_result decide_target(request_context& ctx, const proxy_env& env);
+
+using step = step_result (*)(request_context&, const proxy_env&);
+
+// The request path, in order. A reader sees the whole of it here.
+inline constexpr step request_path[] = {
+    check_uri_scheme,     // 416
+    classify_source,      // from a SIP Server? to the proxy itself?
+    check_max_forwards,   // 483, or 200 for OPTIONS to us
+    check_loop,           // 482
+    check_proxy_require,  // 420
+    preprocess_route,     // strict routing, our Route removed
+    decide_target,        // SIP Server member, Request-URI, Route; 403 / 503 / 200
+};
+
+// Runs the path; step_result::done when a step set a response.
+inline step_result run_request_path(request_context& ctx, const proxy_env& env) {
+  for (step s : request_path) {
+    if (s(ctx, env) == step_result::done) return step_result::done;
+  }
+  return step_result::next;
+}
+
+}  // namespace sipproxy::proxy

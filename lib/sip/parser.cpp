@@ -1,0 +1,241 @@
+#include "sip/parser.hpp"
+
+#include <charconv>
+#include <string>
+
+#include "sip/cseq.hpp"
+#include "sip/text.hpp"
+
+namespace sipproxy::sip {
+
+namespace {
+
+// One line of the header section, without its terminator.
+struct line_cursor {
+  std::string_view text;
+  std::size_t pos = 0;
+
+  bool done() const { return pos >= text.size(); }
+
+  // Next line; accepts CRLF and, leniently, a bare LF.
+  std::string_view next() {
+    std::size_t end = text.find('\n', pos);
+    std::size_t stop = (end == std::string_view::npos) ? text.size() : end;
+    std::string_view line = text.substr(pos, stop - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos = (end == std::string_view::npos) ? text.size() : end + 1;
+    return line;
+  }
+
+  bool next_is_continuation() const { return !done() && is_wsp(text[pos]); }
+};
+
+bool is_sip_version(std::string_view v) { return iequals(v, "SIP/2.0"); }
+
+bool looks_like_version(std::string_view v) {
+  return v.size() >= 4 && iequals(v.substr(0, 4), "SIP/");
+}
+
+bool parse_start_line(std::string_view line, message& msg, parse_result& result) {
+  if (looks_like_version(line.substr(0, line.find(' ')))) {
+    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+    std::size_t sp1 = line.find(' ');
+    if (sp1 == std::string_view::npos) return false;
+    std::string_view version = line.substr(0, sp1);
+    std::string_view rest = line.substr(sp1 + 1);
+    std::string_view code_text = rest.substr(0, rest.find(' '));
+    if (code_text.size() != 3) return false;
+    int code = 0;
+    auto [p, ec] = std::from_chars(code_text.data(), code_text.data() + 3, code);
+    if (ec != std::errc{} || p != code_text.data() + 3 || code < 100 || code > 699) return false;
+    std::string_view reason =
+        rest.size() > 3 ? rest.substr(4) : std::string_view{};
+    msg.set_status_line(version, code, reason);
+    if (!is_sip_version(version)) {
+      result.error_status = 505;
+      result.error_reason = "Version Not Supported";
+    }
+    return true;
+  }
+  // Request-Line = Method SP Request-URI SP SIP-Version
+  std::size_t sp1 = line.find(' ');
+  if (sp1 == std::string_view::npos) return false;
+  std::size_t sp2 = line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos) return false;
+  std::string_view method = line.substr(0, sp1);
+  std::string_view uri = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  std::string_view version = line.substr(sp2 + 1);
+  if (!is_token(method)) return false;
+  msg.set_request_line(method, uri, version);
+  if (uri.empty() || version.find(' ') != std::string_view::npos || uri.find('\t') != uri.npos) {
+    result.error_status = 400;
+    result.error_reason = "Malformed Request-Line";
+  } else if (!is_sip_version(version)) {
+    if (looks_like_version(version)) {
+      result.error_status = 505;
+      result.error_reason = "Version Not Supported";
+    } else {
+      result.error_status = 400;
+      result.error_reason = "Malformed Request-Line";
+    }
+  }
+  return true;
+}
+
+void fail(parse_result& r, std::string reason) {
+  if (r.error_status == 0) {
+    r.error_status = 400;
+    r.error_reason = std::move(reason);
+  }
+}
+
+// Adds one header line (already unfolded) to the message, splitting Via/Route/Record-Route
+// lists into one entry each.
+bool add_header(message& msg, std::string_view name, std::string_view value, parse_result& r) {
+  header_id id = lookup_header(name);
+  if (!is_split_list(id)) {
+    msg.headers().push_back(header{id, name, value});
+    return true;
+  }
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t comma = find_unquoted(value, ',', start);
+    std::string_view item =
+        trim(value.substr(start, comma == std::string_view::npos ? value.npos : comma - start));
+    if (item.empty()) {
+      fail(r, "Empty entry in " + std::string(canonical_name(id)) + " header");
+      return false;
+    }
+    msg.headers().push_back(header{id, name, item});
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return true;
+}
+
+void validate_request(const message& msg, parse_result& r) {
+  if (msg.count(header_id::via) == 0) return fail(r, "Missing Via header");
+  if (msg.count(header_id::from) == 0) return fail(r, "Missing From header");
+  if (msg.count(header_id::to) == 0) return fail(r, "Missing To header");
+  if (msg.count(header_id::call_id) == 0) return fail(r, "Missing Call-ID header");
+  if (msg.count(header_id::cseq) == 0) return fail(r, "Missing CSeq header");
+  if (msg.count(header_id::call_id) > 1) return fail(r, "Multiple Call-ID headers");
+  if (msg.count(header_id::cseq) > 1) return fail(r, "Multiple CSeq headers");
+  if (msg.count(header_id::from) > 1) return fail(r, "Multiple From headers");
+  if (msg.count(header_id::to) > 1) return fail(r, "Multiple To headers");
+  if (trim(msg.value(header_id::call_id)).empty()) return fail(r, "Empty Call-ID header");
+  auto cs = parse_cseq(msg.value(header_id::cseq));
+  if (!cs) return fail(r, "Malformed CSeq header");
+  if (cs->method != msg.method()) return fail(r, "CSeq method does not match Request-Line");
+  if (const header* mf = msg.first(header_id::max_forwards)) {
+    if (!parse_uint(mf->value, 255)) return fail(r, "Malformed Max-Forwards header");
+  }
+}
+
+}  // namespace
+
+parse_result parse(std::string bytes, const parse_limits& limits) {
+  parse_result result;
+  auto msg = std::make_shared<message>(std::move(bytes));
+  std::string_view text = msg->raw();
+
+  // RFC 3261 §7.5: CRLFs before the start line are ignored.
+  std::size_t skip = 0;
+  while (skip < text.size() && (text[skip] == '\r' || text[skip] == '\n')) ++skip;
+  text.remove_prefix(skip);
+  if (text.empty()) return result;
+
+  // The header section ends at the first empty line.
+  std::size_t head_end = text.find("\r\n\r\n");
+  std::size_t body_start;
+  if (head_end != std::string_view::npos) {
+    body_start = head_end + 4;
+  } else if ((head_end = text.find("\n\n")) != std::string_view::npos) {
+    body_start = head_end + 2;
+  } else {
+    head_end = text.size();
+    body_start = text.size();
+  }
+  std::string_view head = text.substr(0, head_end);
+  std::string_view body = text.substr(body_start);
+
+  for (char c : head) {
+    if (c == '\0') return result;  // NUL in the header section: not SIP, drop
+  }
+
+  line_cursor lines{head};
+  if (!parse_start_line(lines.next(), *msg, result)) return result;
+
+  while (!lines.done()) {
+    std::string_view line = lines.next();
+    if (line.empty()) break;
+    if (is_wsp(line.front())) {
+      fail(result, "Continuation line without a header");
+      continue;
+    }
+    std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) {
+      fail(result, "Malformed header line");
+      continue;
+    }
+    std::string_view name = trim(line.substr(0, colon));
+    if (!is_token(name)) {
+      fail(result, "Malformed header name");
+      continue;
+    }
+    std::string_view value = line.substr(colon + 1);
+    if (lines.next_is_continuation()) {
+      // Header folding (RFC 3261 §7.3.1): continuation lines join with one space.
+      std::string unfolded(trim(value));
+      while (lines.next_is_continuation()) {
+        std::string_view more = trim(lines.next());
+        if (!more.empty()) {
+          if (!unfolded.empty()) unfolded.push_back(' ');
+          unfolded.append(more);
+        }
+      }
+      value = msg->store(unfolded);
+    } else {
+      value = trim(value);
+    }
+    add_header(*msg, name, value, result);
+    if (msg->headers().size() > limits.max_headers) {
+      result.error_status = 0;
+      fail(result, "Too many header fields");
+      break;
+    }
+  }
+
+  // Content-Length decides where the body ends; without it a datagram's body is the rest.
+  std::optional<std::uint32_t> length;
+  for (const auto& h : msg->headers()) {
+    if (h.id != header_id::content_length) continue;
+    auto v = parse_uint(h.value, 0x7fffffffu);
+    if (!v) {
+      fail(result, "Malformed Content-Length header");
+    } else if (length && *length != *v) {
+      fail(result, "Conflicting Content-Length headers");
+    } else {
+      length = v;
+    }
+  }
+  if (length) {
+    if (*length > body.size()) {
+      fail(result, "Content-Length larger than the message body");
+    } else {
+      body = body.substr(0, *length);
+    }
+  }
+  msg->set_body(body);
+
+  if (msg->is_request()) {
+    validate_request(*msg, result);
+  } else if (msg->count(header_id::via) == 0 || msg->count(header_id::cseq) == 0 ||
+             !parse_cseq(msg->value(header_id::cseq)) || msg->count(header_id::call_id) == 0) {
+    fail(result, "Malformed response");
+  }
+  result.msg = std::move(msg);
+  return result;
+}
+
+}  // namespace sipproxy::sip

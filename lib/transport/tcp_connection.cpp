@@ -1,0 +1,175 @@
+#include "transport/tcp_connection.hpp"
+
+#include <boost/asio/write.hpp>
+
+#include "log/logger.hpp"
+#include "sip/parser.hpp"
+#include "sip/response_builder.hpp"
+#include "sip/stream_framer.hpp"
+
+namespace sipproxy::transport {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+tcp_connection::tcp_connection(tcp::socket socket, std::uint64_t id, owner& o,
+                               const tcp_limits& limits)
+    : socket_(std::move(socket)),
+      idle_(socket_.get_executor()),
+      id_(id),
+      owner_(o),
+      limits_(limits) {
+  boost::system::error_code ec;
+  remote_ = socket_.remote_endpoint(ec);
+}
+
+void tcp_connection::start() {
+  connected_ = true;
+  boost::system::error_code ignored;
+  socket_.set_option(tcp::no_delay(true), ignored);
+  arm_idle();
+  do_read();
+}
+
+void tcp_connection::connect(const tcp::endpoint& remote) {
+  remote_ = remote;
+  idle_.expires_after(limits_.connect_timeout);
+  idle_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && !self->connected_) self->stop();
+  });
+  socket_.async_connect(remote, [self = shared_from_this()](const boost::system::error_code& ec) {
+    if (self->stopped_) return;
+    if (ec) {
+      log::interaction("TCP connect to {}:{} failed: {}", self->remote_.address().to_string(),
+                       self->remote_.port(), ec.message());
+      self->stop();
+      return;
+    }
+    self->connected_ = true;
+    boost::system::error_code ignored;
+    self->socket_.set_option(tcp::no_delay(true), ignored);
+    self->arm_idle();
+    self->do_read();
+    self->do_write();
+  });
+}
+
+bool tcp_connection::send(std::string bytes) {
+  if (stopped_) return false;
+  if (outbox_.size() >= limits_.max_queue) {
+    log::standard("TCP connection to {}:{}: send queue full ({} messages), closing",
+                  remote_.address().to_string(), remote_.port(), outbox_.size());
+    stop();
+    return false;
+  }
+  outbox_.push_back(std::move(bytes));
+  if (connected_) do_write();
+  return true;
+}
+
+void tcp_connection::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  bool undelivered = !outbox_.empty();
+  boost::system::error_code ignored;
+  idle_.cancel();
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  owner_.on_closed(*this, undelivered);
+}
+
+void tcp_connection::arm_idle() {
+  idle_.expires_after(limits_.idle_timeout);
+  idle_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) {
+      log::interaction("TCP connection {}:{} idle, closing", self->remote_.address().to_string(),
+                       self->remote_.port());
+      self->stop();
+    }
+  });
+}
+
+void tcp_connection::do_read() {
+  socket_.async_read_some(asio::buffer(chunk_),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      std::size_t n) { self->on_read(ec, n); });
+}
+
+void tcp_connection::reject_unframable(const std::string& why) {
+  // Answer 400 when the header section is readable enough to address a response, then
+  // close: the stream cannot be resynchronised.
+  log::interaction("TCP {}:{}: {}; closing", remote_.address().to_string(), remote_.port(), why);
+  std::size_t head_end = inbox_.find("\r\n\r\n");
+  if (head_end != std::string::npos) {
+    auto parsed = sip::parse(inbox_.substr(0, head_end + 4));
+    if (parsed.msg && parsed.msg->is_request() && parsed.msg->method() != "ACK" &&
+        parsed.msg->count(sip::header_id::via) > 0) {
+      std::string reason = "Bad Request (" + why + ")";
+      outbox_.push_back(sip::build_response(*parsed.msg, 400, reason));
+      close_after_write_ = true;
+      inbox_.clear();
+      do_write();
+      return;
+    }
+  }
+  stop();
+}
+
+void tcp_connection::on_read(const boost::system::error_code& ec, std::size_t n) {
+  if (stopped_) return;
+  if (ec) {
+    stop();
+    return;
+  }
+  inbox_.append(chunk_.data(), n);
+  arm_idle();
+  std::size_t consumed = 0;
+  while (!stopped_ && !close_after_write_) {
+    std::string_view rest(inbox_.data() + consumed, inbox_.size() - consumed);
+    sip::frame f = sip::next_frame(rest, limits_.max_message);
+    if (f.what == sip::frame::kind::need_more) break;
+    if (f.what == sip::frame::kind::error) {
+      inbox_.erase(0, consumed);
+      reject_unframable(f.error);
+      return;
+    }
+    if (f.what == sip::frame::kind::keepalive) {
+      // RFC 5626 §4.4.1: a double CRLF ping gets a single CRLF pong.
+      if (rest.substr(0, f.length).find("\r\n\r\n") != std::string_view::npos) send("\r\n");
+    } else {
+      peer from{protocol::tcp, normalize(remote_.address()), remote_.port(), id_};
+      owner_.on_frame(std::string(rest.substr(0, f.length)), from);
+    }
+    consumed += f.length;
+  }
+  if (stopped_) return;
+  inbox_.erase(0, consumed);
+  if (!close_after_write_) do_read();
+}
+
+void tcp_connection::do_write() {
+  if (writing_ || outbox_.empty() || stopped_ || !connected_) return;
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(outbox_.front()),
+                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                      self->on_write(ec);
+                    });
+}
+
+void tcp_connection::on_write(const boost::system::error_code& ec) {
+  writing_ = false;
+  if (stopped_) return;
+  if (ec) {
+    stop();
+    return;
+  }
+  outbox_.pop_front();
+  if (outbox_.empty() && close_after_write_) {
+    stop();
+    return;
+  }
+  do_write();
+}
+
+}  // namespace sipproxy::transport

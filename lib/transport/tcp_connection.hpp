@@ -1,0 +1,72 @@
+// One TCP connection (RFC 3261 §18.3): a reader that frames messages by Content-Length
+// and a writer that drains a bounded queue. It lives on one worker for life; everything
+// else refers to it by its id (the flow).
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "transport/peer.hpp"
+
+namespace sipproxy::transport {
+
+struct tcp_limits {
+  std::size_t max_message = 65535;               // bytes per message
+  std::size_t max_queue = 1024;                  // messages waiting to be written
+  std::chrono::seconds idle_timeout{900};        // no traffic either way: close
+  std::chrono::seconds connect_timeout{10};
+};
+
+class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
+ public:
+  class owner {
+   public:
+    virtual ~owner() = default;
+    virtual void on_frame(std::string bytes, const peer& from) = 0;
+    // The connection is gone; `undelivered` when it dropped queued messages.
+    virtual void on_closed(const tcp_connection& c, bool undelivered) = 0;
+  };
+
+  tcp_connection(boost::asio::ip::tcp::socket socket, std::uint64_t id, owner& o,
+                 const tcp_limits& limits);
+
+  // Accepted connection: start reading.
+  void start();
+  // Outbound connection: connect, then write what was queued, then read.
+  void connect(const boost::asio::ip::tcp::endpoint& remote);
+  // Queues a message; false (and the connection closes) when the queue is full.
+  bool send(std::string bytes);
+  void stop();
+
+  std::uint64_t id() const { return id_; }
+  const boost::asio::ip::tcp::endpoint& remote() const { return remote_; }
+  bool open() const { return !stopped_; }
+
+ private:
+  void do_read();
+  void on_read(const boost::system::error_code& ec, std::size_t n);
+  void do_write();
+  void on_write(const boost::system::error_code& ec);
+  void arm_idle();
+  void reject_unframable(const std::string& why);
+
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer idle_;
+  std::uint64_t id_;
+  owner& owner_;
+  tcp_limits limits_;
+  boost::asio::ip::tcp::endpoint remote_;
+  std::string inbox_;
+  std::array<char, 16384> chunk_{};
+  std::deque<std::string> outbox_;
+  bool connected_ = false;
+  bool writing_ = false;
+  bool stopped_ = false;
+  bool close_after_write_ = false;
+};
+
+}  // namespace sipproxy::transport

@@ -1,0 +1,152 @@
+#include "transport/transport_manager.hpp"
+
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+
+#include "log/logger.hpp"
+
+namespace sipproxy::transport {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+transport_manager::transport_manager(asio::io_context& io) : io_(io) {}
+
+transport_manager::~transport_manager() { close_all(); }
+
+std::string transport_manager::listen(const listen_options& options) {
+  options_ = options;
+  std::vector<asio::ip::address> addresses;
+  if (options.address.empty()) {
+    addresses.push_back(asio::ip::address_v4::any());
+    addresses.push_back(asio::ip::address_v6::any());
+  } else {
+    asio::ip::address a;
+    if (!parse_ip(options.address, a))
+      return fmt::format("sip-address '{}' is not an IP address", options.address);
+    addresses.push_back(a);
+  }
+  for (const auto& a : addresses) {
+    bool optional_v6 = options.address.empty() && a.is_v6();
+    auto u = std::make_unique<udp_listener>(io_, *rx_);
+    if (auto ec = u->open(udp::endpoint(a, options.port), options.tos, options.receive_buffer)) {
+      if (optional_v6) continue;  // no IPv6 on this host: IPv4 alone is fine
+      return fmt::format("UDP {}:{}: {}", a.to_string(), options.port, ec.message());
+    }
+    auto acc = std::make_unique<tcp::acceptor>(io_);
+    boost::system::error_code ec;
+    tcp::endpoint ep(a, options.port);
+    acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && a.is_v6()) acc->set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      if (optional_v6) continue;
+      return fmt::format("TCP {}:{}: {}", a.to_string(), options.port, ec.message());
+    }
+    udp_.push_back(std::move(u));
+    acceptors_.push_back(std::move(acc));
+  }
+  port_ = options.port;
+  for (auto& u : udp_) u->start();
+  for (auto& a : acceptors_) do_accept(*a);
+  return {};
+}
+
+void transport_manager::do_accept(tcp::acceptor& acceptor) {
+  acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket s) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      auto c = std::make_shared<tcp_connection>(std::move(s), next_id_++, owner(), options_.tcp);
+      connections_.emplace(c->id(), c);
+      by_remote_.emplace(c->remote(), c->id());
+      log::debug("TCP connection {} accepted from {}:{}", c->id(), c->remote().address().to_string(),
+                 c->remote().port());
+      c->start();
+    }
+    do_accept(acceptor);
+  });
+}
+
+void transport_manager::stop_accepting() {
+  boost::system::error_code ignored;
+  for (auto& a : acceptors_) a->close(ignored);
+}
+
+void transport_manager::close_all() {
+  closing_ = true;
+  stop_accepting();
+  for (auto& u : udp_) u->close();
+  auto conns = connections_;
+  for (auto& [id, c] : conns) c->stop();
+  connections_.clear();
+  by_remote_.clear();
+}
+
+std::shared_ptr<tcp_connection> transport_manager::find_connection(const peer& to) {
+  if (to.connection != 0) {
+    if (auto it = connections_.find(to.connection); it != connections_.end() && it->second->open())
+      return it->second;
+  }
+  tcp::endpoint ep(to.address, to.port);
+  auto [lo, hi] = by_remote_.equal_range(ep);
+  for (auto it = lo; it != hi; ++it) {
+    if (auto c = connections_.find(it->second); c != connections_.end() && c->second->open())
+      return c->second;
+  }
+  return nullptr;
+}
+
+bool transport_manager::send(const peer& to, std::string_view bytes) {
+  if (closing_) return false;
+  if (to.proto == protocol::udp) {
+    for (auto& u : udp_) {
+      if (u->is_v4() == to.address.is_v4())
+        return u->send(udp::endpoint(to.address, to.port), bytes);
+    }
+    log::interaction("no UDP socket for {}", to.to_string());
+    return false;
+  }
+  auto c = find_connection(to);
+  if (!c) {
+    tcp::socket s(io_);
+    c = std::make_shared<tcp_connection>(std::move(s), next_id_++, owner(), options_.tcp);
+    tcp::endpoint ep(to.address, to.port);
+    connections_.emplace(c->id(), c);
+    by_remote_.emplace(ep, c->id());
+    log::debug("TCP connection {} opening to {}", c->id(), to.to_string());
+    c->connect(ep);
+  }
+  return c->send(std::string(bytes));
+}
+
+void transport_manager::on_frame(std::string bytes, const peer& from) {
+  rx_->on_message(std::move(bytes), from);
+}
+
+void transport_manager::on_closed(const tcp_connection& c, bool undelivered) {
+  if (closing_) return;
+  std::uint64_t id = c.id();
+  tcp::endpoint remote = c.remote();
+  auto [lo, hi] = by_remote_.equal_range(remote);
+  for (auto it = lo; it != hi; ++it) {
+    if (it->second == id) {
+      by_remote_.erase(it);
+      break;
+    }
+  }
+  log::debug("TCP connection {} to {}:{} closed", id, remote.address().to_string(), remote.port());
+  peer p{protocol::tcp, normalize(remote.address()), remote.port(), id};
+  // Keep the object alive until this call returns; it is in the middle of stop().
+  std::shared_ptr<tcp_connection> keep;
+  if (auto it = connections_.find(id); it != connections_.end()) {
+    keep = it->second;
+    connections_.erase(it);
+  }
+  if (undelivered) rx_->on_send_failed(p);
+  asio::post(io_, [keep] {});
+}
+
+}  // namespace sipproxy::transport

@@ -1,0 +1,275 @@
+#include "txn/transaction_layer.hpp"
+
+#include "log/logger.hpp"
+#include "sip/request_builder.hpp"
+#include "sip/response_builder.hpp"
+#include "sip/via.hpp"
+#include "txn/client_invite_transaction.hpp"
+#include "txn/client_non_invite_transaction.hpp"
+#include "txn/server_invite_transaction.hpp"
+#include "txn/server_non_invite_transaction.hpp"
+#include "txn/transaction_key.hpp"
+
+namespace sipproxy::txn {
+
+namespace {
+
+template <typename T>
+T* as(const std::unique_ptr<transaction>& t) {
+  return dynamic_cast<T*>(t.get());
+}
+
+}  // namespace
+
+transaction_layer::transaction_layer(transport::sender& sender, timer_queue& timers,
+                                     timer_config timing)
+    : sender_(sender), timers_(timers), timing_(timing) {}
+
+transaction_layer::~transaction_layer() = default;
+
+bool transaction_layer::transmit(const transport::peer& to, std::string_view bytes) {
+  if (log::enabled(log::level::debug))
+    log::debug("sent to {} ({} bytes):\n{}", to.to_string(), bytes.size(), bytes);
+  return sender_.send(to, bytes);
+}
+
+bool transaction_layer::send_stateless(const transport::peer& to, std::string_view bytes) {
+  return transmit(to, bytes);
+}
+
+timer_queue::timer_id transaction_layer::arm(txn_id id, int kind, timer_queue::duration d) {
+  return timers_.after(d, [this, id, kind] {
+    auto it = all_.find(id);
+    if (it == all_.end() || it->second->done()) return;  // a timer that finds nothing does nothing
+    it->second->on_timer(kind);
+    sweep();
+  });
+}
+
+void transaction_layer::terminated(txn_id id) { dead_.push_back(id); }
+
+void transaction_layer::sweep() {
+  while (!dead_.empty()) {
+    std::vector<txn_id> dead;
+    dead.swap(dead_);
+    for (txn_id id : dead) {
+      auto it = all_.find(id);
+      if (it == all_.end()) continue;
+      std::unique_ptr<transaction> t = std::move(it->second);
+      all_.erase(it);
+      bool server = false;
+      if (auto s = servers_.find(t->key()); s != servers_.end() && s->second == id) {
+        servers_.erase(s);
+        server = true;
+      }
+      if (auto c = clients_.find(t->key()); c != clients_.end() && c->second == id)
+        clients_.erase(c);
+      internal_.erase(id);
+      if (server && tu_) tu_->on_server_gone(id);
+    }
+  }
+}
+
+transport::peer transaction_layer::response_target(const sip::message& request,
+                                                   const transport::peer& from) {
+  transport::peer to = from;
+  const sip::header* top = request.first(sip::header_id::via);
+  auto v = top ? sip::parse_via(top->value) : std::nullopt;
+  std::uint16_t sent_by_port = v && v->port ? v->port : 5060;
+  bool rport = v && v->param("rport").has_value();
+  if (from.proto == transport::protocol::tcp) {
+    // The connection it came on; if that is gone, a new one to received:sent-by port.
+    to.port = rport ? from.port : sent_by_port;
+    to.connection = from.connection;
+    return to;
+  }
+  to.port = rport ? from.port : sent_by_port;
+  to.connection = 0;
+  return to;
+}
+
+void transaction_layer::reject(const sip::message& msg, const transport::peer& from, int status,
+                               const std::string& reason) {
+  ++counters_.rejected_malformed;
+  log::interaction("{} from {} rejected: {} {}", msg.method(), from.to_string(), status, reason);
+  if (msg.method() == "ACK" || msg.count(sip::header_id::via) == 0) return;
+  auto v = sip::parse_via(msg.first(sip::header_id::via)->value);
+  if (!v) return;
+  transmit(response_target(msg, from), sip::build_response(msg, status, reason, "sp400"));
+}
+
+void transaction_layer::on_message(std::string bytes, const transport::peer& from) {
+  ++counters_.received;
+  if (log::enabled(log::level::debug))
+    log::debug("received from {} ({} bytes):\n{}", from.to_string(), bytes.size(), bytes);
+  auto parsed = sip::parse(std::move(bytes));
+  if (!parsed.msg) {
+    ++counters_.dropped_unparsable;
+    log::interaction("dropped {} bytes from {}: not a SIP message", parsed.error_reason.size(),
+                     from.to_string());
+    return;
+  }
+  if (parsed.error_status) {
+    if (parsed.msg->is_request()) {
+      reject(*parsed.msg, from, parsed.error_status, parsed.error_reason);
+    } else {
+      ++counters_.dropped_unparsable;
+      log::interaction("dropped response from {}: {}", from.to_string(), parsed.error_reason);
+    }
+    return;
+  }
+  if (parsed.msg->is_request()) {
+    on_request(parsed.msg, from);
+  } else {
+    on_response(parsed.msg);
+  }
+  sweep();
+}
+
+void transaction_layer::on_request(const sip::message_ptr& msg, const transport::peer& from) {
+  // RFC 3261 §18.2.1 and RFC 3581: record where the request really came from.
+  sip::header* top = msg->first(sip::header_id::via);
+  auto v = sip::parse_via(top->value);
+  if (!v) {
+    reject(*msg, from, 400, "Malformed Via header");
+    return;
+  }
+  std::string stamped = sip::stamp_received(top->value, *v, from.address.to_string(), from.port);
+  if (stamped != top->value) msg->set_value(*top, stamped);
+
+  auto key = server_key(*msg);
+  if (!key) {
+    reject(*msg, from, 400, "Malformed Via or CSeq header");
+    return;
+  }
+  std::string_view method = msg->method();
+  if (auto it = servers_.find(*key); it != servers_.end()) {
+    auto& t = all_.at(it->second);
+    if (method == "ACK") {
+      if (auto* s = as<server_invite_transaction>(t); s && s->on_ack()) return;
+      tu_->on_ack(msg, from);
+      return;
+    }
+    ++counters_.retransmissions_absorbed;
+    if (auto* s = as<server_invite_transaction>(t)) s->on_retransmission();
+    if (auto* s = as<server_non_invite_transaction>(t)) s->on_retransmission();
+    return;
+  }
+  if (method == "ACK") {
+    tu_->on_ack(msg, from);
+    return;
+  }
+  transport::peer target = response_target(*msg, from);
+  txn_id id = next_id_++;
+  if (method == "INVITE") {
+    all_.emplace(id, std::make_unique<server_invite_transaction>(host(), id, *key, msg, target));
+  } else {
+    all_.emplace(id, std::make_unique<server_non_invite_transaction>(host(), id, *key, msg, target));
+  }
+  servers_.emplace(*key, id);
+  if (method == "CANCEL") {
+    txn_id invite = 0;
+    if (auto ikey = server_key(*msg, "INVITE")) {
+      if (auto it = servers_.find(*ikey); it != servers_.end()) invite = it->second;
+    }
+    tu_->on_cancel(id, msg, invite);
+    return;
+  }
+  tu_->on_request(id, msg, from);
+}
+
+void transaction_layer::on_response(const sip::message_ptr& msg) {
+  auto key = client_key(*msg);
+  auto it = key ? clients_.find(*key) : clients_.end();
+  if (it == clients_.end()) {
+    ++counters_.stray_responses;
+    tu_->on_stray_response(msg);
+    return;
+  }
+  txn_id id = it->second;
+  auto& t = all_.at(id);
+  bool deliver = false;
+  if (auto* c = as<client_invite_transaction>(t)) deliver = c->on_response(msg);
+  if (auto* c = as<client_non_invite_transaction>(t)) deliver = c->on_response(msg);
+  if (deliver && !internal_.count(id)) tu_->on_response(id, msg);
+}
+
+void transaction_layer::on_send_failed(const transport::peer& to) {
+  for (auto& [id, t] : all_) {
+    if (t->done() || t->peer().proto != to.proto || t->peer().address != to.address ||
+        t->peer().port != to.port)
+      continue;
+    if (auto* c = as<client_invite_transaction>(t)) c->on_transport_error();
+    if (auto* c = as<client_non_invite_transaction>(t)) c->on_transport_error();
+  }
+  sweep();
+}
+
+void transaction_layer::respond(txn_id server, int status, std::string bytes) {
+  auto it = all_.find(server);
+  if (it == all_.end()) return;
+  if (auto* s = as<server_invite_transaction>(it->second)) s->respond(status, std::move(bytes));
+  if (auto* s = as<server_non_invite_transaction>(it->second)) s->respond(status, std::move(bytes));
+  sweep();
+}
+
+txn_id transaction_layer::create_request(const sip::message_ptr& request,
+                                         const transport::peer& to) {
+  auto key = client_key(*request);
+  if (!key || clients_.count(*key)) return 0;
+  txn_id id = next_id_++;
+  if (request->method() == "INVITE") {
+    all_.emplace(id, std::make_unique<client_invite_transaction>(host(), id, *key, request, to));
+  } else {
+    all_.emplace(id, std::make_unique<client_non_invite_transaction>(host(), id, *key, request, to));
+  }
+  clients_.emplace(*key, id);
+  return id;
+}
+
+void transaction_layer::start(txn_id client) {
+  auto it = all_.find(client);
+  if (it == all_.end()) return;
+  if (auto* c = as<client_invite_transaction>(it->second)) c->start();
+  if (auto* c = as<client_non_invite_transaction>(it->second)) c->start();
+  sweep();
+}
+
+void transaction_layer::cancel(txn_id client) {
+  auto it = all_.find(client);
+  if (it == all_.end()) return;
+  if (auto* c = as<client_invite_transaction>(it->second)) c->cancel();
+  sweep();
+}
+
+void transaction_layer::send_cancel(txn_id client) {
+  auto it = all_.find(client);
+  if (it == all_.end()) return;
+  auto cancel = sip::parse(sip::build_cancel(*it->second->request())).msg;
+  if (!cancel) return;
+  auto key = client_key(*cancel);
+  if (!key) return;
+  txn_id id = create_request(cancel, it->second->peer());
+  if (id == 0) return;
+  internal_.insert(id);
+  if (auto* c = as<client_non_invite_transaction>(all_.at(id))) c->start();
+}
+
+bool transaction_layer::server_final_sent(txn_id server) const {
+  auto it = all_.find(server);
+  if (it == all_.end()) return true;
+  if (auto* s = dynamic_cast<server_invite_transaction*>(it->second.get())) return s->final_sent();
+  if (auto* s = dynamic_cast<server_non_invite_transaction*>(it->second.get()))
+    return s->final_sent();
+  return true;
+}
+
+std::size_t transaction_layer::pending_server_count() const {
+  std::size_t n = 0;
+  for (const auto& [key, id] : servers_) {
+    if (!server_final_sent(id)) ++n;
+  }
+  return n;
+}
+
+}  // namespace sipproxy::txn

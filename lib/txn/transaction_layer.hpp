@@ -1,0 +1,93 @@
+// The transaction layer of one worker (RFC 3261 §17): parses what the transport
+// delivers, answers what cannot be parsed, matches requests and responses to
+// transactions by key, owns the transactions and their timers, and reports to the TU.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "sip/parser.hpp"
+#include "transport/receiver.hpp"
+#include "transport/sender.hpp"
+#include "txn/transaction.hpp"
+
+namespace sipproxy::txn {
+
+class server_invite_transaction;
+class server_non_invite_transaction;
+
+struct layer_counters {
+  std::uint64_t received = 0;
+  std::uint64_t dropped_unparsable = 0;
+  std::uint64_t rejected_malformed = 0;
+  std::uint64_t retransmissions_absorbed = 0;
+  std::uint64_t stray_responses = 0;
+};
+
+class transaction_layer : public transport::receiver, private transaction_host {
+ public:
+  transaction_layer(transport::sender& sender, timer_queue& timers, timer_config timing = {});
+  ~transaction_layer() override;
+
+  void set_user(transaction_user& tu) { tu_ = &tu; }
+
+  // transport::receiver
+  void on_message(std::string bytes, const transport::peer& from) override;
+  void on_send_failed(const transport::peer& to) override;
+
+  // Sends a response through server transaction `server` (no-op if it is gone).
+  void respond(txn_id server, int status, std::string bytes);
+  // Creates a client transaction for `request`, whose top Via (ours) carries the branch;
+  // 0 when the request has no usable Via/CSeq. start() sends it; the TU hears of it
+  // through on_response / on_client_failed (possibly from within start()).
+  txn_id create_request(const sip::message_ptr& request, const transport::peer& to);
+  void start(txn_id client);
+  // Cancels client INVITE transaction `client` (RFC 3261 §9.1).
+  void cancel(txn_id client);
+  // Sends outside any transaction (ACK for 2xx, stateless responses).
+  bool send_stateless(const transport::peer& to, std::string_view bytes);
+  // Where responses to `request` go (RFC 3261 §18.2.2, RFC 3581).
+  static transport::peer response_target(const sip::message& request, const transport::peer& from);
+
+  bool server_final_sent(txn_id server) const;
+  std::size_t server_count() const { return servers_.size(); }
+  std::size_t client_count() const { return clients_.size(); }
+  // Server transactions still waiting for their final response (drain waits for these).
+  std::size_t pending_server_count() const;
+  const layer_counters& counters() const { return counters_; }
+
+ private:
+  // transaction_host
+  bool transmit(const transport::peer& to, std::string_view bytes) override;
+  timer_queue& timers() override { return timers_; }
+  const timer_config& timing() const override { return timing_; }
+  transaction_user& user() override { return *tu_; }
+  timer_queue::timer_id arm(txn_id id, int kind, timer_queue::duration d) override;
+  void terminated(txn_id id) override;
+  void send_cancel(txn_id client) override;
+
+  void on_request(const sip::message_ptr& msg, const transport::peer& from);
+  void on_response(const sip::message_ptr& msg);
+  void reject(const sip::message& msg, const transport::peer& from, int status,
+              const std::string& reason);
+  void sweep();
+  transaction_host& host() { return *this; }
+
+  transport::sender& sender_;
+  timer_queue& timers_;
+  timer_config timing_;
+  transaction_user* tu_ = nullptr;
+  txn_id next_id_ = 1;
+
+  std::unordered_map<txn_id, std::unique_ptr<transaction>> all_;
+  std::unordered_map<std::string, txn_id> servers_;  // by server key
+  std::unordered_map<std::string, txn_id> clients_;  // by branch|method
+  std::unordered_set<txn_id> internal_;              // CANCELs we originated: responses absorbed
+  std::vector<txn_id> dead_;
+  layer_counters counters_;
+};
+
+}  // namespace sipproxy::txn

@@ -1,0 +1,148 @@
+// sipproxyd: the proxy daemon. Parses the command line, loads the deployment file and
+// runs the instance it names.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "config/config_error.hpp"
+#include "config/deployment_loader.hpp"
+#include "config/option_table.hpp"
+#include "log/logger.hpp"
+#include "proxy/proxy_server.hpp"
+
+namespace {
+
+using namespace sipproxy;
+
+constexpr int exit_usage = 2;
+constexpr int exit_startup = 1;
+
+void print_help() {
+  std::printf(
+      "Usage: sipproxyd --config FILE --app NAME [options]\n"
+      "\n"
+      "The sipproxy daemon: a stateful SIP proxy (RFC 3261 section 16) in front of SIP Server\n"
+      "HA pairs. It reads the deployment file, finds its own [NAME] section, binds UDP and TCP\n"
+      "on the SIP port and serves in the foreground, logging to stderr.\n"
+      "\n"
+      "Options:\n"
+      "  -c, --config FILE     deployment file (INI; see sipproxy.conf(5))\n"
+      "  -a, --app NAME        this instance's application name (also -app NAME)\n"
+      "  -l, --log-level L     none | standard | interaction | debug (default standard);\n"
+      "                        debug prints every message received and sent\n"
+      "      --log-file FILE   append logs to FILE instead of stderr\n"
+      "      --daemon          detach from the terminal (use with --log-file)\n"
+      "      --threads N       SIP worker threads; this version runs one (valid values: 1)\n"
+      "      --check           validate the deployment file for NAME and exit\n"
+      "  -h, --help            this help\n"
+      "  -V, --version         print the version\n"
+      "\n"
+      "Signals: SIGTERM/SIGINT drain (new dialogs get 503, pending transactions finish, up\n"
+      "to 5 s) and exit 0; a second one exits at once. SIGHUP re-reads the file and applies\n"
+      "the options that take effect immediately.\n"
+      "\n"
+      "Exit status: 0 after a clean stop or a passed --check, 1 when startup fails\n"
+      "(configuration, address, listener), 2 on a command-line error.\n"
+      "\n"
+      "Deployment options ([sipproxy] section, overridable per application section):\n");
+  for (const auto& o : config::options()) {
+    std::string def = o.default_value.empty() ? "NULL" : std::string(o.default_value);
+    std::printf("  %-26s default %-9s valid: %s; takes effect %s%s\n", std::string(o.name).c_str(),
+                def.c_str(), config::describe_range(o).c_str(),
+                std::string(config::describe_effect(o.effect)).c_str(),
+                o.scope == config::option_scope::application ? " (application section only)"
+                                                             : "");
+  }
+  std::printf("\nSee sipproxyd(8) and sipproxy.conf(5).\n");
+}
+
+[[noreturn]] void usage_error(const std::string& what) {
+  std::fprintf(stderr, "sipproxyd: %s\nTry 'sipproxyd --help'.\n", what.c_str());
+  std::exit(exit_usage);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path, app, log_file;
+  log::level lvl = log::level::standard;
+  bool daemonize = false, check_only = false;
+
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&](std::string_view name) -> std::string {
+      if (i + 1 >= argc) usage_error(fmt::format("option {} needs a value", name));
+      return argv[++i];
+    };
+    if (a == "-h" || a == "--help") {
+      print_help();
+      return 0;
+    } else if (a == "-V" || a == "--version") {
+      std::printf("sipproxyd %s\n", SIPPROXY_VERSION);
+      return 0;
+    } else if (a == "-c" || a == "--config") {
+      config_path = value(a);
+    } else if (a == "-a" || a == "--app" || a == "-app") {
+      app = value(a);
+    } else if (a == "-l" || a == "--log-level") {
+      std::string v = value(a);
+      if (!log::parse_level(v, lvl))
+        usage_error(fmt::format("--log-level '{}': valid values: none, standard, interaction, debug",
+                                v));
+    } else if (a == "--log-file") {
+      log_file = value(a);
+    } else if (a == "--daemon") {
+      daemonize = true;
+    } else if (a == "--check") {
+      check_only = true;
+    } else if (a == "--threads") {
+      std::string v = value(a);
+      if (v != "1")
+        usage_error(fmt::format("--threads '{}': valid values: 1 (this version runs one SIP worker)",
+                                v));
+    } else {
+      usage_error(fmt::format("unknown argument '{}'", a));
+    }
+  }
+  if (config_path.empty()) usage_error("--config FILE is required");
+  if (app.empty()) usage_error("--app NAME is required");
+
+  log::set_level(lvl);
+  if (!log_file.empty() && !log::set_file(log_file))
+    usage_error(fmt::format("--log-file '{}': cannot open it for appending", log_file));
+
+  config::settings settings;
+  try {
+    settings = config::load_deployment(config_path, app);
+  } catch (const config::config_error& e) {
+    log::event(log::event_id::error_reading_config_data, "Error while reading configuration data: {}",
+               e.what());
+    return exit_startup;
+  }
+  if (check_only) {
+    std::printf("%s: configuration for %s is valid (%s mode, %zu SIP Server pair(s))\n",
+                config_path.c_str(), app.c_str(), settings.standalone() ? "standalone" : "cluster",
+                settings.servers.size());
+    return 0;
+  }
+  if (daemonize) {
+    if (log_file.empty())
+      std::fprintf(stderr, "sipproxyd: --daemon without --log-file: logs are discarded\n");
+    if (::daemon(1, 0) != 0) {
+      std::perror("sipproxyd: daemon");
+      return exit_startup;
+    }
+  }
+  try {
+    proxy::proxy_server server(std::move(settings));
+    return server.run();
+  } catch (const proxy::startup_error& e) {
+    log::event(e.event(), "{}", e.what());
+    return exit_startup;
+  }
+}
