@@ -77,6 +77,26 @@ void add_record_route(request_context& ctx, const proxy_env& env) {
   out.insert_top(sip::header_id::record_route, rr_value(env, outp, index, dn));
 }
 
+void apply_strict_route(sip::message& out) {
+  const sip::header* top = out.first(sip::header_id::route);
+  if (!top) return;
+  auto na = sip::parse_name_addr(top->value);
+  if (!na) return;
+  auto u = sip::parse_uri(na->uri);
+  if (!u || u->param("lr")) return;
+  std::string old_ruri(out.request_uri());
+  std::string next(na->uri);
+  out.remove_first(sip::header_id::route);
+  auto& hs = out.headers();
+  auto last = hs.end();
+  for (auto it = hs.begin(); it != hs.end(); ++it) {
+    if (it->id == sip::header_id::route) last = it + 1;
+  }
+  std::string_view value = out.store("<" + old_ruri + ">");
+  hs.insert(last, sip::header{sip::header_id::route, "Route", value});
+  out.set_request_uri(next);
+}
+
 void add_via(sip::message& out, const proxy_env& env, transport::protocol proto,
              std::string_view branch) {
   out.insert_top(sip::header_id::via,

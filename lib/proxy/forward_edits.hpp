@@ -20,6 +20,10 @@ bool creates_dialog(const sip::message& m);
 // own.
 void add_record_route(request_context& ctx, const proxy_env& env);
 
+// §16.6 step 6: when the next hop is a strict router (its Route URI has no lr), its URI
+// becomes the Request-URI and the Request-URI goes to the end of Route.
+void apply_strict_route(sip::message& out);
+
 // Our Via on top (§16.6 step 8), for the transport the request leaves on.
 void add_via(sip::message& out, const proxy_env& env, transport::protocol proto,
              std::string_view branch);

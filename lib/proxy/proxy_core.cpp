@@ -57,6 +57,7 @@ void proxy_core::forward(request_context& ctx) {
   if (invite) layer_.respond(ctx.server, 100, sip::build_response(*ctx.in, 100));
   decrement_max_forwards(out);
   if (creates_dialog(out)) add_record_route(ctx, env_);
+  apply_strict_route(out);
   std::string branch = stateful_branch(loop_hash(*ctx.in), ++branch_counter_);
   add_via(out, env_, ctx.next_hop->proto, branch);
 
@@ -111,6 +112,7 @@ void proxy_core::on_ack(const sip::message_ptr& ack, const transport::peer& from
     return;
   }
   decrement_max_forwards(*ctx.out);
+  apply_strict_route(*ctx.out);
   const sip::header* top = ack->first(sip::header_id::via);
   add_via(*ctx.out, env_, ctx.next_hop->proto, stateless_branch(top ? top->value : ""));
   ++counters_.acks_relayed;

@@ -3,6 +3,7 @@
 #include <boost/asio/write.hpp>
 
 #include "log/logger.hpp"
+#include "transport/socket_options.hpp"
 #include "sip/parser.hpp"
 #include "sip/response_builder.hpp"
 #include "sip/stream_framer.hpp"
@@ -27,6 +28,7 @@ void tcp_connection::start() {
   connected_ = true;
   boost::system::error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);
+  apply_tos(socket_.native_handle(), remote_.address().is_v4(), limits_.tos);
   arm_idle();
   do_read();
 }
@@ -48,6 +50,7 @@ void tcp_connection::connect(const tcp::endpoint& remote) {
     self->connected_ = true;
     boost::system::error_code ignored;
     self->socket_.set_option(tcp::no_delay(true), ignored);
+    apply_tos(self->socket_.native_handle(), self->remote_.address().is_v4(), self->limits_.tos);
     self->arm_idle();
     self->do_read();
     self->do_write();

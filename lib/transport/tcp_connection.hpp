@@ -19,6 +19,7 @@ struct tcp_limits {
   std::size_t max_queue = 1024;                  // messages waiting to be written
   std::chrono::seconds idle_timeout{900};        // no traffic either way: close
   std::chrono::seconds connect_timeout{10};
+  int tos = 256;                                 // sip-ip-tos (256: OS default)
 };
 
 class tcp_connection : public std::enable_shared_from_this<tcp_connection> {

@@ -17,6 +17,7 @@ transport_manager::~transport_manager() { close_all(); }
 
 std::string transport_manager::listen(const listen_options& options) {
   options_ = options;
+  options_.tcp.tos = options.tos;
   std::vector<asio::ip::address> addresses;
   if (options.address.empty()) {
     addresses.push_back(asio::ip::address_v4::any());

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "log/logger.hpp"
+#include "transport/socket_options.hpp"
 
 namespace sipproxy::transport {
 
@@ -32,13 +33,7 @@ boost::system::error_code udp_listener::open(const udp::endpoint& local, int tos
     boost::system::error_code ignored;
     socket_.set_option(asio::socket_base::receive_buffer_size(receive_buffer), ignored);
   }
-  if (tos >= 0 && tos <= 255) {
-    int level = v4_ ? IPPROTO_IP : IPPROTO_IPV6;
-    int name = v4_ ? IP_TOS : IPV6_TCLASS;
-    if (::setsockopt(socket_.native_handle(), level, name, &tos, sizeof tos) != 0)
-      log::standard("sip-ip-tos {}: the operating system refused it ({}); using its default", tos,
-                    std::strerror(errno));
-  }
+  apply_tos(socket_.native_handle(), v4_, tos);
   return {};
 }
 

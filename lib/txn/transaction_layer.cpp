@@ -96,17 +96,18 @@ void transaction_layer::reject(const sip::message& msg, const transport::peer& f
   auto v = sip::parse_via(msg.first(sip::header_id::via)->value);
   if (!v) return;
   transmit(response_target(msg, from), sip::build_response(msg, status, reason, "sp400"));
+  // (The Via is echoed as received: a request this broken is not stamped.)
 }
 
 void transaction_layer::on_message(std::string bytes, const transport::peer& from) {
   ++counters_.received;
   if (log::enabled(log::level::debug))
     log::debug("received from {} ({} bytes):\n{}", from.to_string(), bytes.size(), bytes);
+  std::size_t size = bytes.size();
   auto parsed = sip::parse(std::move(bytes));
   if (!parsed.msg) {
     ++counters_.dropped_unparsable;
-    log::interaction("dropped {} bytes from {}: not a SIP message", parsed.error_reason.size(),
-                     from.to_string());
+    log::interaction("dropped {} bytes from {}: not a SIP message", size, from.to_string());
     return;
   }
   if (parsed.error_status) {
