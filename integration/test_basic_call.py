@@ -169,3 +169,36 @@ def test_max_forwards_inserted_when_absent(deploy, fake_server, sip_client):
     rx = fake.wait_request("OPTIONS", lambda m: m.call_id == cid)
     assert rx.msg.max_forwards == 70, \
         f"a request without Max-Forwards must be forwarded with 70:\n{rx.describe()}"
+
+
+@pytest.mark.parametrize("method,extra,record_routed", [
+    ("SUBSCRIBE", [("Event", "presence"), ("Expires", "60")], True),
+    ("REFER", [("Refer-To", "<sip:carol@127.0.0.1>")], True),
+    ("NOTIFY", [("Event", "message-summary"), ("Subscription-State", "active")], True),
+    ("MESSAGE", [("Content-Type", "text/plain")], False),
+    ("OPTIONS", [], False),
+    ("INFO", [], False),
+])
+def test_record_route_on_dialog_creating_requests(method, extra, record_routed, deploy,
+                                                  fake_server, sip_client):
+    """Record-Route goes on INVITE, SUBSCRIBE, REFER and out-of-dialog NOTIFY only."""
+    fake = fake_server()
+    proxy = deploy(server_port=fake.port)
+    c = sip_client(proxy.addr)
+    contact = [("Contact", c.contact())] if record_routed else []
+    req = c.request(method, "sip:bob@127.0.0.1", extra=extra + contact,
+                    body="hi" if method == "MESSAGE" else b"")
+    cid = sipmsg.parse(req).call_id
+    resp = c.transact(req)
+    assert resp.status == 200, f"{method} through the proxy got {resp.start_line}"
+    rx = fake.wait_request(method, lambda m: m.call_id == cid)
+    ours = helpers.proxy_record_routes(rx.msg, proxy)
+    if record_routed:
+        assert len(ours) == 1, f"{method} must be record-routed once:\n{rx.describe()}"
+        params = sipmsg.uri_params(sipmsg.uri_of(ours[0]))
+        assert "lr" in params and "sps" in params, ours[0]
+        assert helpers.proxy_record_routes(resp, proxy), \
+            f"200 to {method} should still carry the Record-Route:\n{resp.text}"
+    else:
+        assert not ours, f"{method} must not be record-routed:\n{rx.describe()}"
+    assert len(resp.vias()) == 1, resp.text

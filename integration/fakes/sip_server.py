@@ -12,7 +12,8 @@ records every message it receives, and answers requests per a policy:
   BYE     -> `bye` (200)
   ACK     -> recorded only
   CANCEL  -> 200 + 487 for a ringing INVITE of the same branch, else 481
-  other   -> `other` (200)
+  other   -> `other` (200; for SUBSCRIBE/REFER/NOTIFY with Contact and the
+             Record-Route copied)
 
 Responses copy Via/From/To/Call-ID/CSeq and go to the source address (UDP) or
 on the same TCP connection.  Retransmitted requests get the last response
@@ -226,7 +227,10 @@ class FakeSipServer:
         if m == "BYE":
             self._respond(rx, self.bye)
             return
-        self._respond(rx, self.other, to_tag=None if msg.to_tag else sipmsg.new_tag())
+        dialog = m in ("SUBSCRIBE", "REFER", "NOTIFY") and 200 <= self.other < 300
+        self._respond(rx, self.other, to_tag=None if msg.to_tag else sipmsg.new_tag(),
+                      extra=[("Contact", self.contact(rx.transport))] if dialog else None,
+                      copy_rr=dialog)
 
     def _on_invite(self, rx: Received) -> None:
         msg = rx.msg

@@ -109,9 +109,11 @@ std::string describe_range(const option_spec& spec) {
     case value_kind::boolean:
       return "true, false";
     case value_kind::choice: {
-      std::string out(spec.choices);
-      for (std::size_t p = out.find(','); p != std::string::npos; p = out.find(',', p + 2))
-        out.insert(p + 1, " ");
+      std::string out;
+      for (char c : spec.choices) {
+        out.push_back(c);
+        if (c == ',') out.push_back(' ');
+      }
       return out;
     }
     case value_kind::list:

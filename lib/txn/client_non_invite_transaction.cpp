@@ -29,9 +29,8 @@ bool client_non_invite_transaction::on_response(const sip::message_ptr& response
   disarm(1);
   if (reliable()) {
     state_ = state::terminated;
-    host_.user().on_response(id_, response);
-    terminate();
-    return false;  // already delivered, before the id goes
+    terminate();  // the layer delivers the response first; the id goes after
+    return true;
   }
   arm(2, timer_k, host_.timing().t4);
   return true;
