@@ -231,9 +231,22 @@ class Deployment:
         return [ln for ln in self.log_text().splitlines()
                 if any(m in ln for m in SANITIZER_MARKERS)]
 
+    def sanitizer_block(self, before: int = 30, after: int = 60) -> str:
+        """The log around the first sanitizer report (the messages that led to
+        it, and its stack traces), or '' when there is none."""
+        lines = self.log_text().splitlines()
+        for i, ln in enumerate(lines):
+            if any(m in ln for m in SANITIZER_MARKERS):
+                return "\n".join(lines[max(0, i - before):i + after])
+        return ""
+
     def report(self) -> str:
-        return (f"command: {' '.join(self.command())}\nconfig ({self.config_path}):\n"
-                f"{self.config_text}\nlog tail ({self.log_path}):\n{tail(self.log_path)}")
+        text = (f"command: {' '.join(self.command())}\nconfig ({self.config_path}):\n"
+                f"{self.config_text}\n")
+        block = self.sanitizer_block()
+        if block:
+            text += f"sanitizer report ({self.log_path}):\n{block}\n...\n"
+        return text + f"log tail ({self.log_path}):\n{tail(self.log_path)}"
 
 
 def run_proxy_expect_exit(binary: Path, workdir: Path, config_text: str, *,

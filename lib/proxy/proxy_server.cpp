@@ -188,7 +188,10 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   lo.tos = s.sip_ip_tos;
   if (std::string err = m.transport->listen(lo); !err.empty())
     throw startup_error(log::event_id::sip_listener_cannot_start,
-                        fmt::format("Cannot start SIP listener: {}", err));
+                        fmt::format("Cannot start SIP listener: {} (sip-port = {} at {}:{}{})", err,
+                                    s.self.sip_port, s.file, s.lines.at("sip-port"),
+                                    s.sip_address.empty() ? ""
+                                                          : ", sip-address = " + s.sip_address));
 
   std::string servers_text;
   for (const auto& p : m.servers.pairs()) {
