@@ -33,7 +33,8 @@ void print_help() {
       "Options:\n"
       "  -c, --config FILE     deployment file (INI; see sipproxy.conf(5))\n"
       "  -a, --app NAME        this instance's application name (also -app NAME)\n"
-      "  -l, --log-level L     none | standard | interaction | debug (default standard);\n"
+      "  -l, --log-level L     none | standard | interaction (alias info) | debug\n"
+      "                        (default standard); startup failures are always shown;\n"
       "                        debug prints every message received and sent\n"
       "      --log-file FILE   append logs to FILE instead of stderr\n"
       "      --daemon          detach from the terminal (use with --log-file)\n"
@@ -52,13 +53,21 @@ void print_help() {
       "Deployment options ([sipproxy] section, overridable per application section):\n");
   for (const auto& o : config::options()) {
     std::string def = o.default_value.empty() ? "NULL" : std::string(o.default_value);
+    std::string notes;
+    if (o.mode != config::applies_to::both)
+      notes += fmt::format(" (seed: {} only)", config::describe_mode(o.mode));
+    if (o.scope == config::option_scope::application) notes += " (application section only)";
     std::printf("  %-26s default %-9s valid: %s; takes effect %s%s\n", std::string(o.name).c_str(),
                 def.c_str(), config::describe_range(o).c_str(),
-                std::string(config::describe_effect(o.effect)).c_str(),
-                o.scope == config::option_scope::application ? " (application section only)"
-                                                             : "");
+                std::string(config::describe_effect(o.effect)).c_str(), notes.c_str());
   }
   std::printf("\nSee sipproxyd(8) and sipproxy.conf(5).\n");
+}
+
+// Startup failures are shown whatever the log level: a silent exit helps nobody.
+void startup_failure(log::event_id id, const std::string& text) {
+  if (!log::enabled(log::level::standard)) log::set_level(log::level::standard);
+  log::event(id, "{}", text);
 }
 
 [[noreturn]] void usage_error(const std::string& what) {
@@ -120,11 +129,17 @@ int main(int argc, char** argv) {
   try {
     settings = config::load_deployment(config_path, app);
   } catch (const config::config_error& e) {
-    log::event(log::event_id::error_reading_config_data, "Error while reading configuration data: {}",
-               e.what());
+    startup_failure(log::event_id::error_reading_config_data,
+                    std::string("Error while reading configuration data: ") + e.what());
     return exit_startup;
   }
   if (check_only) {
+    try {
+      proxy::preflight(settings);
+    } catch (const proxy::startup_error& e) {
+      startup_failure(e.event(), e.what());
+      return exit_startup;
+    }
     std::printf("%s: configuration for %s is valid (%s mode, %zu SIP Server pair(s))\n",
                 config_path.c_str(), app.c_str(), settings.standalone() ? "standalone" : "cluster",
                 settings.servers.size());
@@ -142,7 +157,7 @@ int main(int argc, char** argv) {
     proxy::proxy_server server(std::move(settings));
     return server.run();
   } catch (const proxy::startup_error& e) {
-    log::event(e.event(), "{}", e.what());
+    startup_failure(e.event(), e.what());
     return exit_startup;
   }
 }

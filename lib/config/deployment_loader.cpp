@@ -185,11 +185,7 @@ std::string section_type(const std::string& path, const section& s) {
   return it->second.value;
 }
 
-int to_int(const std::string& v) {
-  int out = 0;
-  std::from_chars(v.data(), v.data() + v.size(), out);
-  return out;
-}
+int to_int(const std::string& v) { return static_cast<int>(parse_integer(v).value_or(0)); }
 
 }  // namespace
 
@@ -217,7 +213,10 @@ settings load_deployment_text(const std::string& text, const std::string& path,
   }
   for (const auto& sec : sections) {
     if (&sec == common) continue;
-    if (section_type(path, sec) == "sip-server") continue;
+    if (section_type(path, sec) == "sip-server") {
+      load_server(path, sec);  // checked even when `applications` does not name it
+      continue;
+    }
     proxy_app p;
     p.name = sec.name;
     for (const auto& [key, e] : sec.entries) {
@@ -281,7 +280,8 @@ settings load_deployment_text(const std::string& text, const std::string& path,
   // References between sections.
   if (s.standalone() && s.serving_sipserver.empty())
     throw config_error(path, s.lines["sipproxy-role"],
-                       "sipproxy-role = 10 (standalone) needs 'serving-sipserver' in [sipproxy]");
+                       "sipproxy-role = 10 (standalone) needs 'serving-sipserver' (in [sipproxy] or this "
+                       "application's section)");
   if (s.applications.empty() && !s.serving_sipserver.empty())
     s.applications.push_back(s.serving_sipserver);
   if (s.applications.empty())

@@ -20,17 +20,17 @@ constexpr std::int64_t int_max = 2147483647;
 // clang-format off
 constexpr std::array<option_spec, 25> table{{
   // The seed's options of the [sipproxy] section.
-  {"applications", "", vk::list, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+  {"applications", "", vk::list, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "Comma-separated names of the SIP Server applications (HA pairs; primaries only)."},
   {"client-side-port", "0", vk::integer, 0, 65535, "", te::after_restart, ap::both, sc::deployment,
    "First local port for management connections to other proxy instances; 0 = random ports."},
-  {"contact-address", "", vk::host_port, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+  {"contact-address", "", vk::host_port, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "The pool's DNS A name as host:port; put in Record-Route so in-dialog requests reach any instance."},
-  {"feature-server-address", "", vk::host_port, 0, 0, "", te::immediately, ap::both, sc::deployment,
+  {"feature-server-address", "", vk::host_port, 0, 0, "", te::immediately, ap::cluster, sc::deployment,
    "FQDN:port of the SIP Feature Server / voicemail that receives MWI SUBSCRIBEs."},
   {"geo-location", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
    "Data center this proxy belongs to; cluster mode prefers SIP Servers of the same location."},
-  {"internal-domain", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+  {"internal-domain", "", vk::text, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "The pool's DNS SRV name; requests to this domain are addressed to the proxy."},
   {"oos-check", "5", vk::integer, 0, 300, "", te::immediately, ap::both, sc::deployment,
    "Seconds between OPTIONS pings of each SIP Server; 0 disables out-of-service detection."},
@@ -38,11 +38,11 @@ constexpr std::array<option_spec, 25> table{{
    "Seconds between OPTIONS pings of an out-of-service SIP Server, to see it come back."},
   {"overload-ctrl-dialog-rate", "0", vk::integer, 0, int_max, "", te::immediately, ap::both, sc::deployment,
    "New INVITEs per second above which new INVITEs get 503; 0 disables overload control."},
-  {"registrar-default-timeout", "0", vk::integer, 0, int_max, "", te::next_register, ap::both, sc::deployment,
+  {"registrar-default-timeout", "0", vk::integer, 0, int_max, "", te::next_register, ap::cluster, sc::deployment,
    "Registration expiry cap in seconds; 0 = the client's Expires."},
   {"resolve-host", "false", vk::boolean, 0, 0, "", te::after_restart, ap::both, sc::deployment,
    "true: the resolved IP of the host goes in Via; false: the host name."},
-  {"send-data-timeout", "100", vk::integer, 1, 30000, "", te::immediately, ap::both, sc::deployment,
+  {"send-data-timeout", "100", vk::integer, 1, 30000, "", te::immediately, ap::cluster, sc::deployment,
    "Milliseconds between data transmissions of the replication procedure."},
   {"serving-sipserver", "", vk::text, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "Standalone: the SIP Server application that receives every request from endpoints."},
@@ -50,11 +50,11 @@ constexpr std::array<option_spec, 25> table{{
    "IP address to bind the SIP port to (and to put in Via); unset = all interfaces."},
   {"sip-ip-tos", "256", vk::integer, 0, 256, "", te::after_restart, ap::both, sc::deployment,
    "TOS/DSCP byte of outgoing SIP packets, 0-255; 256 = the operating system's default."},
-  {"sipproxy-applications", "", vk::list, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+  {"sipproxy-applications", "", vk::list, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "Comma-separated names of every proxy application of the pool."},
   {"sipproxy-role", "0", vk::choice, 0, 0, "0,10", te::after_restart, ap::both, sc::deployment,
    "0 = cluster mode, 10 = standalone mode."},
-  {"wait-response-timeout", "5", vk::integer, 1, 300, "", te::immediately, ap::both, sc::deployment,
+  {"wait-response-timeout", "5", vk::integer, 1, 300, "", te::immediately, ap::cluster, sc::deployment,
    "Seconds to wait for a peer's answer to a replication request."},
   // Added by this implementation.
   {"mgmt-token", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
@@ -92,6 +92,18 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::span<const option_spec> options() { return table; }
+
+std::optional<std::int64_t> parse_integer(std::string_view text) {
+  int base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    base = 16;
+    text.remove_prefix(2);
+  }
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
+  if (text.empty() || ec != std::errc{} || p != text.data() + text.size()) return std::nullopt;
+  return v;
+}
 
 const option_spec* find_option(std::string_view name) {
   for (const auto& o : table) {
@@ -147,10 +159,8 @@ std::string_view describe_mode(applies_to mode) {
 std::optional<std::string> check_value(const option_spec& spec, std::string_view value) {
   switch (spec.kind) {
     case value_kind::integer: {
-      std::int64_t v = 0;
-      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-      if (value.empty() || ec != std::errc{} || p != value.data() + value.size() || v < spec.min ||
-          v > spec.max)
+      auto v = parse_integer(value);
+      if (!v || *v < spec.min || *v > spec.max)
         return fmt::format("'{}' is not valid; valid values: {}", value, describe_range(spec));
       return std::nullopt;
     }

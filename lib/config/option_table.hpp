@@ -14,6 +14,8 @@ namespace sipproxy::config {
 
 enum class value_kind { integer, boolean, text, list, host_port, choice };
 enum class takes_effect { immediately, after_restart, next_register };
+// The mode the seed documents an option for ("Standalone only", "Cluster only"). sipproxy
+// reads every option in both modes where it has a meaning; this records the contract.
 enum class applies_to { both, standalone, cluster };
 // Where an option may be written: the [sipproxy] section (and overridden per
 // application section), or only in the proxy application's own section.
@@ -39,6 +41,9 @@ const option_spec* find_option(std::string_view name);
 std::string describe_range(const option_spec& spec);
 std::string_view describe_effect(takes_effect effect);
 std::string_view describe_mode(applies_to mode);
+
+// A decimal, or 0x-prefixed hexadecimal (the seed writes TOS values as 0xB8), integer.
+std::optional<std::int64_t> parse_integer(std::string_view text);
 
 // Checks a value against the spec; the reason when it does not fit.
 std::optional<std::string> check_value(const option_spec& spec, std::string_view value);

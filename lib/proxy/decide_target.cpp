@@ -58,13 +58,13 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
       ctx.respond(400, "Bad Request (malformed Route header)");
       return step_result::done;
     }
-    if (to_uri(ctx, na->uri, env) == step_result::done) return step_result::done;
+    step_result r = to_uri(ctx, na->uri, env);
     // An endpoint may not use the proxy to reach anything but the SIP Servers: no open relay.
     if (!from_server && !ctx.target_pair) {
       ctx.respond(403, "Forbidden (relaying to " + std::string(na->uri) + " is not allowed)");
       return step_result::done;
     }
-    return step_result::next;
+    return r;
   }
 
   if (ctx.addressed_to_us && out.method() == "OPTIONS") {

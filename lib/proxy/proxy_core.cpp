@@ -187,10 +187,9 @@ void proxy_core::relay_final(response_context& rc, const branch_state& b) {
   rc.final_forwarded = true;
   ++counters_.responses_relayed;
   int status = b.final_status;
-  if (status == 503) {
+  if (status == 503 && b.response) {
     // RFC 3261 §16.7 step 6: a 503 from downstream means that server is unavailable, not
     // this proxy; upstream gets a 500.
-    status = 500;
     layer_.respond(rc.server, 500,
                    sip::build_response(*rc.request, 500,
                                        "Server Internal Error (next hop answered 503)",

@@ -99,6 +99,40 @@ routing::member make_member(const config::server_address& a, const std::string& 
 
 }  // namespace
 
+// Via host: sip-address, else the application's host (resolved with resolve-host).
+static std::string via_host_of(const config::settings& s) {
+  if (!s.sip_address.empty()) return s.sip_address;
+  std::string host = s.self.host.empty() ? local_host_name() : s.self.host;
+  if (!s.resolve_host) return host;
+  auto ip = resolve_blocking(host);
+  if (!ip)
+    throw startup_error(log::event_id::host_not_resolved,
+                        fmt::format("Cannot resolve SIP Proxy host '{}' (resolve-host = true)", host));
+  return ip->to_string();
+}
+
+void preflight(const config::settings& s) {
+  // The seed's 40000: this instance must be one of the pool's.
+  if (!s.sipproxy_applications.empty()) {
+    bool listed = false;
+    for (const auto& name : s.sipproxy_applications) listed = listed || name == s.app;
+    if (!listed)
+      throw startup_error(log::event_id::own_proxy_addr_not_found,
+                          fmt::format("Initialization failed: proxy {} ({}:{}) is not in "
+                                      "sipproxy-applications ({}:{})",
+                                      s.app, s.self.host.empty() ? local_host_name() : s.self.host,
+                                      s.self.sip_port, s.file, s.lines.at("sipproxy-applications")));
+  }
+  via_host_of(s);
+  for (const auto& app : s.servers) {
+    for (const auto* a : {&app.primary, app.backup ? &*app.backup : nullptr}) {
+      if (a && !resolve_blocking(a->host))
+        throw startup_error(log::event_id::error_reading_config_data,
+                            fmt::format("SIP Server {}: cannot resolve host '{}'", app.name, a->host));
+    }
+  }
+}
+
 struct proxy_server::impl {
   config::settings settings;
   server_options options;
@@ -127,32 +161,8 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.options = options;
   const auto& s = m.settings;
 
-  // The seed's 40000: this instance must be one of the pool's.
-  if (!s.sipproxy_applications.empty()) {
-    bool listed = false;
-    for (const auto& name : s.sipproxy_applications) listed = listed || name == s.app;
-    if (!listed)
-      throw startup_error(log::event_id::own_proxy_addr_not_found,
-                          fmt::format("Initialization failed: proxy {} ({}:{}) is not in "
-                                      "sipproxy-applications ({}:{})",
-                                      s.app, s.self.host.empty() ? local_host_name() : s.self.host,
-                                      s.self.sip_port, s.file, s.lines.at("sipproxy-applications")));
-  }
-
-  // Via host: sip-address, else the application's host (resolved with resolve-host).
-  std::string via_host = s.sip_address;
-  if (via_host.empty()) {
-    std::string host = s.self.host.empty() ? local_host_name() : s.self.host;
-    via_host = host;
-    if (s.resolve_host) {
-      auto ip = resolve_blocking(host);
-      if (!ip)
-        throw startup_error(log::event_id::host_not_resolved,
-                            fmt::format("Cannot resolve SIP Proxy host '{}' (resolve-host = true)",
-                                        host));
-      via_host = ip->to_string();
-    }
-  }
+  preflight(s);
+  std::string via_host = via_host_of(s);
 
   std::vector<routing::server_pair> pairs;
   for (const auto& app : s.servers) {
@@ -188,8 +198,11 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   lo.tos = s.sip_ip_tos;
   if (std::string err = m.transport->listen(lo); !err.empty())
     throw startup_error(log::event_id::sip_listener_cannot_start,
-                        fmt::format("Cannot start SIP listener: {} (sip-port = {} at {}:{}{})", err,
-                                    s.self.sip_port, s.file, s.lines.at("sip-port"),
+                        fmt::format("Cannot start SIP listener: {} (sip-port = {}{}{})", err,
+                                    s.self.sip_port,
+                                    s.lines.at("sip-port")
+                                        ? fmt::format(" at {}:{}", s.file, s.lines.at("sip-port"))
+                                        : std::string(", the default"),
                                     s.sip_address.empty() ? ""
                                                           : ", sip-address = " + s.sip_address));
 
@@ -295,6 +308,19 @@ void proxy_server::reload() {
                   after, config::describe_effect(spec.effect));
     m.settings.values[name] = after;
     ++changed;
+  }
+  auto describe = [](const config::sip_server_app& a) {
+    return fmt::format("primary {}:{}{} backup {} geo-location '{}'", a.primary.host, a.primary.port,
+                       a.primary.tcp ? ";transport=tcp" : "",
+                       a.backup ? fmt::format("{}:{}", a.backup->host, a.backup->port) : "none",
+                       a.geo_location);
+  };
+  for (const auto& app : fresh.servers) {
+    for (const auto& old : m.settings.servers) {
+      if (old.name == app.name && describe(old) != describe(app))
+        log::standard("reload: SIP Server [{}] changed ({} -> {}) but takes effect after restart",
+                      app.name, describe(old), describe(app));
+    }
   }
   m.settings.oos_check = fresh.oos_check;
   m.settings.oos_force = fresh.oos_force;

@@ -23,6 +23,10 @@ class startup_error : public std::runtime_error {
   log::event_id id_;
 };
 
+// The checks startup makes before binding, without binding: this instance is in the
+// pool (40000), the host names resolve (40005, 40003). Throws startup_error.
+void preflight(const config::settings& settings);
+
 struct server_options {
   std::chrono::seconds drain_timeout{5};  // SIGTERM: longest wait for pending transactions
 };

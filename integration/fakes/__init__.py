@@ -1,0 +1,1 @@
+"""Fakes for the sipproxyd integration suite: SIP Server, raw client, message helpers."""
