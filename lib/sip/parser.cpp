@@ -145,13 +145,17 @@ parse_result parse(std::string bytes, const parse_limits& limits) {
   text.remove_prefix(skip);
   if (text.empty()) return result;
 
-  // The header section ends at the first empty line.
-  std::size_t head_end = text.find("\r\n\r\n");
+  // The header section ends at the first empty line (CRLF CRLF, or leniently LF LF).
+  std::size_t crlf_end = text.find("\r\n\r\n");
+  std::size_t lf_end = text.find("\n\n");
+  std::size_t head_end;
   std::size_t body_start;
-  if (head_end != std::string_view::npos) {
-    body_start = head_end + 4;
-  } else if ((head_end = text.find("\n\n")) != std::string_view::npos) {
-    body_start = head_end + 2;
+  if (crlf_end != std::string_view::npos && (lf_end == std::string_view::npos || crlf_end + 2 <= lf_end)) {
+    head_end = crlf_end;
+    body_start = crlf_end + 4;
+  } else if (lf_end != std::string_view::npos) {
+    head_end = lf_end;
+    body_start = lf_end + 2;
   } else {
     head_end = text.size();
     body_start = text.size();

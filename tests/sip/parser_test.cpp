@@ -524,5 +524,40 @@ TEST(parser, unknown_method_is_parsed) {
   EXPECT_EQ(r.msg->method(), "NEWMETHOD");
 }
 
+
+TEST(parser, bare_lf_headers_with_a_crlf_body_end_at_the_first_empty_line) {
+  auto r = parse(
+      "INVITE sip:x@y SIP/2.0\n"
+      "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+      "From: <sip:a@b>;tag=1\n"
+      "To: <sip:x@y>\n"
+      "Call-ID: lf2\n"
+      "CSeq: 2 INVITE\n"
+      "Content-Length: 12\n"
+      "\n"
+      "v=0\r\n\r\ns=-\r\n\r\n");
+  ASSERT_TRUE(r.msg);
+  EXPECT_EQ(r.error_status, 0) << r.error_reason;
+  EXPECT_EQ(r.msg->value(header_id::call_id), "lf2");
+  EXPECT_EQ(r.msg->body(), "v=0\r\n\r\ns=-\r\n");
+}
+
+TEST(parser, empty_header_value_is_kept) {
+  auto r = parse(options_with("Subject:\r\n"));
+  ASSERT_TRUE(r.msg);
+  EXPECT_EQ(r.error_status, 0) << r.error_reason;
+  EXPECT_EQ(other_value(*r.msg, "Subject"), "");
+}
+
+TEST(parser, response_with_empty_reason_phrase) {
+  auto r = parse(
+      "SIP/2.0 200 \r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
+      "To: <sip:x@y>;tag=2\r\nCall-ID: r\r\nCSeq: 1 OPTIONS\r\n\r\n");
+  ASSERT_TRUE(r.msg);
+  EXPECT_EQ(r.error_status, 0) << r.error_reason;
+  EXPECT_EQ(r.msg->status(), 200);
+  EXPECT_EQ(r.msg->reason(), "");
+}
+
 }  // namespace
 }  // namespace sipproxy::sip
