@@ -1,13 +1,12 @@
 // sipproxyd: the proxy daemon. Parses the command line, loads the deployment file and
 // runs the instance it names.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "config/config_error.hpp"
 #include "config/deployment_loader.hpp"
@@ -101,8 +100,8 @@ int main(int argc, char** argv) {
     } else if (a == "-l" || a == "--log-level") {
       std::string v = value(a);
       if (!log::parse_level(v, lvl))
-        usage_error(fmt::format("--log-level '{}': valid values: none, standard, interaction, debug",
-                                v));
+        usage_error(
+            fmt::format("--log-level '{}': valid values: none, standard, interaction, debug", v));
     } else if (a == "--log-file") {
       log_file = value(a);
     } else if (a == "--daemon") {
@@ -112,8 +111,8 @@ int main(int argc, char** argv) {
     } else if (a == "--threads") {
       std::string v = value(a);
       if (v != "1")
-        usage_error(fmt::format("--threads '{}': valid values: 1 (this version runs one SIP worker)",
-                                v));
+        usage_error(
+            fmt::format("--threads '{}': valid values: 1 (this version runs one SIP worker)", v));
     } else {
       usage_error(fmt::format("unknown argument '{}'", a));
     }

@@ -1,7 +1,8 @@
 #include "config/deployment_loader.hpp"
 
-#include <charconv>
 #include <fmt/format.h>
+
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -70,8 +71,9 @@ std::vector<section> parse_ini(const std::string& text, const std::string& path)
     std::string value = trim(std::string_view(line).substr(eq + 1));
     auto& entries = sections.back().entries;
     if (auto it = entries.find(key); it != entries.end())
-      throw config_error(path, line_no,
-                         fmt::format("option '{}' repeats the one at line {}", key, it->second.line));
+      throw config_error(
+          path, line_no,
+          fmt::format("option '{}' repeats the one at line {}", key, it->second.line));
     entries[key] = entry{value, line_no};
   }
   return sections;
@@ -132,17 +134,17 @@ server_address parse_member(const std::string& path, const std::string& section_
     std::string p = text.substr(colon + 1);
     auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
     if (p.empty() || ec != std::errc{} || end != p.data() + p.size() || port < 1 || port > 65535)
-      throw config_error(path, e.line,
-                         fmt::format("[{}] {} = '{}': the port must be 1-65535", section_name, key,
-                                     e.value));
+      throw config_error(
+          path, e.line,
+          fmt::format("[{}] {} = '{}': the port must be 1-65535", section_name, key, e.value));
     text = text.substr(0, colon);
   }
   if (text.size() > 2 && text.front() == '[' && text.back() == ']')
     text = text.substr(1, text.size() - 2);
   if (text.empty())
-    throw config_error(path, e.line,
-                       fmt::format("[{}] {} = '{}': valid values: host:port", section_name, key,
-                                   e.value));
+    throw config_error(
+        path, e.line,
+        fmt::format("[{}] {} = '{}': valid values: host:port", section_name, key, e.value));
   a.host = text;
   a.port = static_cast<std::uint16_t>(port);
   return a;
@@ -175,17 +177,20 @@ sip_server_app load_server(const std::string& path, const section& s) {
 std::string section_type(const std::string& path, const section& s) {
   auto it = s.entries.find("type");
   if (it == s.entries.end())
-    throw config_error(path, s.line,
-                       fmt::format("section [{}] has no 'type' (valid values: sip-proxy, sip-server)",
-                                   s.name));
+    throw config_error(
+        path, s.line,
+        fmt::format("section [{}] has no 'type' (valid values: sip-proxy, sip-server)", s.name));
   if (it->second.value != "sip-proxy" && it->second.value != "sip-server")
-    throw config_error(path, it->second.line,
-                       fmt::format("[{}] type = '{}' is not valid; valid values: sip-proxy, sip-server",
-                                   s.name, it->second.value));
+    throw config_error(
+        path, it->second.line,
+        fmt::format("[{}] type = '{}' is not valid; valid values: sip-proxy, sip-server", s.name,
+                    it->second.value));
   return it->second.value;
 }
 
-int to_int(const std::string& v) { return static_cast<int>(parse_integer(v).value_or(0)); }
+int to_int(const std::string& v) {
+  return static_cast<int>(parse_integer(v).value_or(0));
+}
 
 }  // namespace
 
@@ -235,11 +240,12 @@ settings load_deployment_text(const std::string& text, const std::string& path,
 
   const section* own = find_section(sections, app);
   if (!own)
-    throw config_error(path, 0,
-                       fmt::format("no application section [{}] (the --app name) in the file", app));
+    throw config_error(
+        path, 0, fmt::format("no application section [{}] (the --app name) in the file", app));
   if (section_type(path, *own) != "sip-proxy")
-    throw config_error(path, own->line,
-                       fmt::format("[{}] is a sip-server section; --app must name a sip-proxy", app));
+    throw config_error(
+        path, own->line,
+        fmt::format("[{}] is a sip-server section; --app must name a sip-proxy", app));
   for (const auto& p : s.proxies) {
     if (p.name == app) s.self = p;
   }
@@ -279,9 +285,10 @@ settings load_deployment_text(const std::string& text, const std::string& path,
 
   // References between sections.
   if (s.standalone() && s.serving_sipserver.empty())
-    throw config_error(path, s.lines["sipproxy-role"],
-                       "sipproxy-role = 10 (standalone) needs 'serving-sipserver' (in [sipproxy] or this "
-                       "application's section)");
+    throw config_error(
+        path, s.lines["sipproxy-role"],
+        "sipproxy-role = 10 (standalone) needs 'serving-sipserver' (in [sipproxy] or this "
+        "application's section)");
   if (s.applications.empty() && !s.serving_sipserver.empty())
     s.applications.push_back(s.serving_sipserver);
   if (s.applications.empty())
@@ -290,8 +297,9 @@ settings load_deployment_text(const std::string& text, const std::string& path,
   for (const auto& name : s.applications) {
     const section* sec = find_section(sections, name);
     if (!sec || section_type(path, *sec) != "sip-server")
-      throw config_error(path, s.lines["applications"],
-                         fmt::format("option 'applications': '{}' has no sip-server section", name));
+      throw config_error(
+          path, s.lines["applications"],
+          fmt::format("option 'applications': '{}' has no sip-server section", name));
     s.servers.push_back(load_server(path, *sec));
   }
   if (!s.serving_sipserver.empty()) {
@@ -305,9 +313,9 @@ settings load_deployment_text(const std::string& text, const std::string& path,
   for (const auto& name : s.sipproxy_applications) {
     const section* sec = find_section(sections, name);
     if (!sec || section_type(path, *sec) != "sip-proxy")
-      throw config_error(path, s.lines["sipproxy-applications"],
-                         fmt::format("option 'sipproxy-applications': '{}' has no sip-proxy section",
-                                     name));
+      throw config_error(
+          path, s.lines["sipproxy-applications"],
+          fmt::format("option 'sipproxy-applications': '{}' has no sip-proxy section", name));
   }
   return s;
 }

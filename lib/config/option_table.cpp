@@ -1,9 +1,10 @@
 #include "config/option_table.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <fmt/format.h>
 #include <vector>
 
 namespace sipproxy::config {
@@ -91,7 +92,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::span<const option_spec> options() { return table; }
+std::span<const option_spec> options() {
+  return table;
+}
 
 std::optional<std::int64_t> parse_integer(std::string_view text) {
   int base = 10;
@@ -140,18 +143,24 @@ std::string describe_range(const option_spec& spec) {
 
 std::string_view describe_effect(takes_effect effect) {
   switch (effect) {
-    case takes_effect::immediately: return "immediately";
-    case takes_effect::after_restart: return "after restart";
-    case takes_effect::next_register: return "on the next REGISTER";
+    case takes_effect::immediately:
+      return "immediately";
+    case takes_effect::after_restart:
+      return "after restart";
+    case takes_effect::next_register:
+      return "on the next REGISTER";
   }
   return {};
 }
 
 std::string_view describe_mode(applies_to mode) {
   switch (mode) {
-    case applies_to::both: return "both";
-    case applies_to::standalone: return "standalone";
-    case applies_to::cluster: return "cluster";
+    case applies_to::both:
+      return "both";
+    case applies_to::standalone:
+      return "standalone";
+    case applies_to::cluster:
+      return "cluster";
   }
   return {};
 }
@@ -188,7 +197,8 @@ std::optional<std::string> check_value(const option_spec& spec, std::string_view
         ok = !port.empty() && ec == std::errc{} && p == port.data() + port.size() && v >= 1 &&
              v <= 65535;
       }
-      if (!ok) return fmt::format("'{}' is not valid; valid values: host:port (port 1-65535)", value);
+      if (!ok)
+        return fmt::format("'{}' is not valid; valid values: host:port (port 1-65535)", value);
       return std::nullopt;
     }
     case value_kind::list:

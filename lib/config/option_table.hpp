@@ -25,9 +25,9 @@ struct option_spec {
   std::string_view name;
   std::string_view default_value;  // as written in the file; empty = NULL (unset)
   value_kind kind;
-  std::int64_t min = 0;            // integer range
+  std::int64_t min = 0;  // integer range
   std::int64_t max = 0;
-  std::string_view choices;        // choice: comma-separated ("0,10")
+  std::string_view choices;  // choice: comma-separated ("0,10")
   takes_effect effect;
   applies_to mode;
   option_scope scope;

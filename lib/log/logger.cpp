@@ -26,10 +26,14 @@ std::string timestamp() {
 
 std::string_view tag(level l) {
   switch (l) {
-    case level::standard: return "Std";
-    case level::interaction: return "Int";
-    case level::debug: return "Dbg";
-    case level::none: break;
+    case level::standard:
+      return "Std";
+    case level::interaction:
+      return "Int";
+    case level::debug:
+      return "Dbg";
+    case level::none:
+      break;
   }
   return "";
 }
@@ -44,16 +48,25 @@ void emit(std::string_view line) {
 }  // namespace
 
 bool parse_level(std::string_view text, level& out) {
-  if (text == "none") out = level::none;
-  else if (text == "standard") out = level::standard;
-  else if (text == "interaction" || text == "info") out = level::interaction;
-  else if (text == "debug") out = level::debug;
-  else return false;
+  if (text == "none")
+    out = level::none;
+  else if (text == "standard")
+    out = level::standard;
+  else if (text == "interaction" || text == "info")
+    out = level::interaction;
+  else if (text == "debug")
+    out = level::debug;
+  else
+    return false;
   return true;
 }
 
-void set_level(level l) { g_level.store(l); }
-level current_level() { return g_level.load(std::memory_order_relaxed); }
+void set_level(level l) {
+  g_level.store(l);
+}
+level current_level() {
+  return g_level.load(std::memory_order_relaxed);
+}
 
 bool set_file(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "a");

@@ -19,7 +19,9 @@ bool parse_level(std::string_view text, level& out);
 
 void set_level(level l);
 level current_level();
-inline bool enabled(level l) { return static_cast<int>(l) <= static_cast<int>(current_level()); }
+inline bool enabled(level l) {
+  return static_cast<int>(l) <= static_cast<int>(current_level());
+}
 
 // Sends lines to `path` (appending) instead of stderr; false when it cannot be opened.
 bool set_file(const std::string& path);

@@ -37,7 +37,7 @@ class local_identity {
   // host:port pairs that designate us: our host, Via host and contact-address, and the
   // other instances of the pool (a Route to any of them is a Route to the pool).
   std::vector<std::pair<std::string, std::uint16_t>> aliases_;
-  std::string domain_;              // internal-domain: matches with or without a port
+  std::string domain_;  // internal-domain: matches with or without a port
   std::vector<boost::asio::ip::address> addresses_;
 };
 

@@ -89,12 +89,13 @@ void proxy_core::on_cancel(txn::txn_id cancel_server, const sip::message_ptr& ca
                    sip::build_response(*cancel, 481, {}, local_tag(cancel_server)));
     return;
   }
-  layer_.respond(cancel_server, 200, sip::build_response(*cancel, 200, {}, local_tag(cancel_server)));
+  layer_.respond(cancel_server, 200,
+                 sip::build_response(*cancel, 200, {}, local_tag(cancel_server)));
   response_context& rc = it->second;
   if (rc.final_forwarded) return;
   rc.cancelled = true;
-  log::interaction("CANCEL for {}: cancelling {} branch(es)", cancel->value(sip::header_id::call_id),
-                   rc.branches.size());
+  log::interaction("CANCEL for {}: cancelling {} branch(es)",
+                   cancel->value(sip::header_id::call_id), rc.branches.size());
   for (const auto& b : rc.branches) {
     if (b.final_status == 0) layer_.cancel(b.client);
   }
@@ -190,10 +191,10 @@ void proxy_core::relay_final(response_context& rc, const branch_state& b) {
   if (status == 503 && b.response) {
     // RFC 3261 §16.7 step 6: a 503 from downstream means that server is unavailable, not
     // this proxy; upstream gets a 500.
-    layer_.respond(rc.server, 500,
-                   sip::build_response(*rc.request, 500,
-                                       "Server Internal Error (next hop answered 503)",
-                                       local_tag(rc.server)));
+    layer_.respond(
+        rc.server, 500,
+        sip::build_response(*rc.request, 500, "Server Internal Error (next hop answered 503)",
+                            local_tag(rc.server)));
     return;
   }
   if (b.response) {
@@ -214,7 +215,8 @@ void proxy_core::forward_statelessly(const sip::message_ptr& response) {
   auto v = sip::parse_via(next->value);
   if (!v) return;
   transport::peer to;
-  to.proto = sip::iequals(v->transport, "TCP") ? transport::protocol::tcp : transport::protocol::udp;
+  to.proto =
+      sip::iequals(v->transport, "TCP") ? transport::protocol::tcp : transport::protocol::udp;
   std::string_view host = v->host;
   if (auto received = v->param("received")) host = *received;
   if (!transport::parse_ip(host, to.address)) {
@@ -224,7 +226,8 @@ void proxy_core::forward_statelessly(const sip::message_ptr& response) {
   }
   to.port = v->port ? v->port : 5060;
   if (auto rport = v->param("rport"); rport && !rport->empty()) {
-    if (auto p = sip::parse_uint(*rport, 65535); p && *p > 0) to.port = static_cast<std::uint16_t>(*p);
+    if (auto p = sip::parse_uint(*rport, 65535); p && *p > 0)
+      to.port = static_cast<std::uint16_t>(*p);
   }
   ++counters_.responses_relayed;
   layer_.send_stateless(to, response->serialize());

@@ -1,17 +1,16 @@
 #include "proxy/proxy_server.hpp"
 
+#include <fmt/format.h>
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <unistd.h>
-
-#include <cstring>
-#include <functional>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
+#include <cstring>
+#include <functional>
 
 #include "config/config_error.hpp"
 #include "config/deployment_loader.hpp"
@@ -106,8 +105,9 @@ static std::string via_host_of(const config::settings& s) {
   if (!s.resolve_host) return host;
   auto ip = resolve_blocking(host);
   if (!ip)
-    throw startup_error(log::event_id::host_not_resolved,
-                        fmt::format("Cannot resolve SIP Proxy host '{}' (resolve-host = true)", host));
+    throw startup_error(
+        log::event_id::host_not_resolved,
+        fmt::format("Cannot resolve SIP Proxy host '{}' (resolve-host = true)", host));
   return ip->to_string();
 }
 
@@ -117,18 +117,20 @@ void preflight(const config::settings& s) {
     bool listed = false;
     for (const auto& name : s.sipproxy_applications) listed = listed || name == s.app;
     if (!listed)
-      throw startup_error(log::event_id::own_proxy_addr_not_found,
-                          fmt::format("Initialization failed: proxy {} ({}:{}) is not in "
-                                      "sipproxy-applications ({}:{})",
-                                      s.app, s.self.host.empty() ? local_host_name() : s.self.host,
-                                      s.self.sip_port, s.file, s.lines.at("sipproxy-applications")));
+      throw startup_error(
+          log::event_id::own_proxy_addr_not_found,
+          fmt::format("Initialization failed: proxy {} ({}:{}) is not in "
+                      "sipproxy-applications ({}:{})",
+                      s.app, s.self.host.empty() ? local_host_name() : s.self.host, s.self.sip_port,
+                      s.file, s.lines.at("sipproxy-applications")));
   }
   via_host_of(s);
   for (const auto& app : s.servers) {
     for (const auto* a : {&app.primary, app.backup ? &*app.backup : nullptr}) {
       if (a && !resolve_blocking(a->host))
-        throw startup_error(log::event_id::error_reading_config_data,
-                            fmt::format("SIP Server {}: cannot resolve host '{}'", app.name, a->host));
+        throw startup_error(
+            log::event_id::error_reading_config_data,
+            fmt::format("SIP Server {}: cannot resolve host '{}'", app.name, a->host));
     }
   }
 }
@@ -197,14 +199,13 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   lo.port = s.self.sip_port;
   lo.tos = s.sip_ip_tos;
   if (std::string err = m.transport->listen(lo); !err.empty())
-    throw startup_error(log::event_id::sip_listener_cannot_start,
-                        fmt::format("Cannot start SIP listener: {} (sip-port = {}{}{})", err,
-                                    s.self.sip_port,
-                                    s.lines.at("sip-port")
-                                        ? fmt::format(" at {}:{}", s.file, s.lines.at("sip-port"))
-                                        : std::string(", the default"),
-                                    s.sip_address.empty() ? ""
-                                                          : ", sip-address = " + s.sip_address));
+    throw startup_error(
+        log::event_id::sip_listener_cannot_start,
+        fmt::format("Cannot start SIP listener: {} (sip-port = {}{}{})", err, s.self.sip_port,
+                    s.lines.at("sip-port")
+                        ? fmt::format(" at {}:{}", s.file, s.lines.at("sip-port"))
+                        : std::string(", the default"),
+                    s.sip_address.empty() ? "" : ", sip-address = " + s.sip_address));
 
   std::string servers_text;
   for (const auto& p : m.servers.pairs()) {
@@ -212,13 +213,14 @@ proxy_server::proxy_server(config::settings settings, server_options options)
     servers_text += fmt::format("{} (primary {}{})", p.name, p.primary.configured,
                                 p.backup ? ", backup " + p.backup->configured : "");
   }
-  log::event(log::event_id::proxy_initialized,
-             "SIP Proxy has initialized successfully: {} listening on UDP and TCP {}:{}, {} mode{}, "
-             "Via {}:{}, Record-Route {}:{}, SIP Servers: {}",
-             s.app, s.sip_address.empty() ? "*" : s.sip_address, s.self.sip_port,
-             s.standalone() ? "standalone" : "cluster",
-             s.standalone() ? ", serving " + s.serving_sipserver : "", m.identity->via_host(),
-             m.identity->port(), m.identity->rr_host(), m.identity->rr_port(), servers_text);
+  log::event(
+      log::event_id::proxy_initialized,
+      "SIP Proxy has initialized successfully: {} listening on UDP and TCP {}:{}, {} mode{}, "
+      "Via {}:{}, Record-Route {}:{}, SIP Servers: {}",
+      s.app, s.sip_address.empty() ? "*" : s.sip_address, s.self.sip_port,
+      s.standalone() ? "standalone" : "cluster",
+      s.standalone() ? ", serving " + s.serving_sipserver : "", m.identity->via_host(),
+      m.identity->port(), m.identity->rr_host(), m.identity->rr_port(), servers_text);
 }
 
 proxy_server::~proxy_server() {
@@ -288,8 +290,10 @@ void proxy_server::reload() {
   try {
     fresh = config::load_deployment(m.settings.file, m.settings.app);
   } catch (const config::config_error& e) {
-    log::event(log::event_id::error_reading_config_data, "reload refused, keeping the running "
-               "configuration: {}", e.what());
+    log::event(log::event_id::error_reading_config_data,
+               "reload refused, keeping the running "
+               "configuration: {}",
+               e.what());
     return;
   }
   int changed = 0;
@@ -299,9 +303,10 @@ void proxy_server::reload() {
     const std::string& after = fresh.values[name];
     if (before == after) continue;
     if (spec.effect == config::takes_effect::after_restart) {
-      log::standard("reload: option '{}' changed ('{}' -> '{}') but takes effect after restart; "
-                    "still using '{}'",
-                    name, before, after, before);
+      log::standard(
+          "reload: option '{}' changed ('{}' -> '{}') but takes effect after restart; "
+          "still using '{}'",
+          name, before, after, before);
       continue;
     }
     log::standard("reload: option '{}' changed from '{}' to '{}' (takes effect {})", name, before,
@@ -310,8 +315,8 @@ void proxy_server::reload() {
     ++changed;
   }
   auto describe = [](const config::sip_server_app& a) {
-    return fmt::format("primary {}:{}{} backup {} geo-location '{}'", a.primary.host, a.primary.port,
-                       a.primary.tcp ? ";transport=tcp" : "",
+    return fmt::format("primary {}:{}{} backup {} geo-location '{}'", a.primary.host,
+                       a.primary.port, a.primary.tcp ? ";transport=tcp" : "",
                        a.backup ? fmt::format("{}:{}", a.backup->host, a.backup->port) : "none",
                        a.geo_location);
   };

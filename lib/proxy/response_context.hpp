@@ -11,8 +11,8 @@ namespace sipproxy::proxy {
 
 struct branch_state {
   txn::txn_id client = 0;
-  int final_status = 0;        // 0 while pending
-  sip::message_ptr response;   // the final response received (null when synthesized)
+  int final_status = 0;       // 0 while pending
+  sip::message_ptr response;  // the final response received (null when synthesized)
 };
 
 struct response_context {

@@ -4,9 +4,12 @@ namespace sipproxy::routing {
 
 std::string_view member_state_name(member_state s) {
   switch (s) {
-    case member_state::active: return "active";
-    case member_state::inactive: return "inactive";
-    case member_state::out_of_service: return "out-of-service";
+    case member_state::active:
+      return "active";
+    case member_state::inactive:
+      return "inactive";
+    case member_state::out_of_service:
+      return "out-of-service";
   }
   return "unknown";
 }
@@ -48,9 +51,11 @@ const server_pair* server_table::pair_at(const boost::asio::ip::address& a,
   return nullptr;
 }
 
-const server_pair* server_table::pair_of(const transport::peer& from, std::uint16_t via_port) const {
+const server_pair* server_table::pair_of(const transport::peer& from,
+                                         std::uint16_t via_port) const {
   if (const server_pair* p = pair_at(from.address, from.port)) return p;
-  if (from.proto == transport::protocol::tcp) return pair_at(from.address, via_port ? via_port : 5060);
+  if (from.proto == transport::protocol::tcp)
+    return pair_at(from.address, via_port ? via_port : 5060);
   return nullptr;
 }
 

@@ -7,7 +7,9 @@ namespace sipproxy::sip {
 
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 struct name_entry {
   std::string_view name;
@@ -50,16 +52,26 @@ bool iequals(std::string_view a, std::string_view b) {
 header_id lookup_header(std::string_view name) {
   if (name.size() == 1) {
     switch (lower(name[0])) {
-      case 'v': return header_id::via;
-      case 'i': return header_id::call_id;
-      case 'f': return header_id::from;
-      case 't': return header_id::to;
-      case 'm': return header_id::contact;
-      case 'l': return header_id::content_length;
-      case 'c': return header_id::content_type;
-      case 'k': return header_id::supported;
-      case 'o': return header_id::event;
-      default: return header_id::other;
+      case 'v':
+        return header_id::via;
+      case 'i':
+        return header_id::call_id;
+      case 'f':
+        return header_id::from;
+      case 't':
+        return header_id::to;
+      case 'm':
+        return header_id::contact;
+      case 'l':
+        return header_id::content_length;
+      case 'c':
+        return header_id::content_type;
+      case 'k':
+        return header_id::supported;
+      case 'o':
+        return header_id::event;
+      default:
+        return header_id::other;
     }
   }
   for (const auto& e : full_names) {
@@ -70,27 +82,48 @@ header_id lookup_header(std::string_view name) {
 
 std::string_view canonical_name(header_id id) {
   switch (id) {
-    case header_id::via: return "Via";
-    case header_id::route: return "Route";
-    case header_id::record_route: return "Record-Route";
-    case header_id::max_forwards: return "Max-Forwards";
-    case header_id::call_id: return "Call-ID";
-    case header_id::cseq: return "CSeq";
-    case header_id::from: return "From";
-    case header_id::to: return "To";
-    case header_id::contact: return "Contact";
-    case header_id::content_length: return "Content-Length";
-    case header_id::content_type: return "Content-Type";
-    case header_id::proxy_require: return "Proxy-Require";
-    case header_id::require: return "Require";
-    case header_id::supported: return "Supported";
-    case header_id::unsupported: return "Unsupported";
-    case header_id::proxy_authorization: return "Proxy-Authorization";
-    case header_id::event: return "Event";
-    case header_id::expires: return "Expires";
-    case header_id::allow: return "Allow";
-    case header_id::retry_after: return "Retry-After";
-    case header_id::other: break;
+    case header_id::via:
+      return "Via";
+    case header_id::route:
+      return "Route";
+    case header_id::record_route:
+      return "Record-Route";
+    case header_id::max_forwards:
+      return "Max-Forwards";
+    case header_id::call_id:
+      return "Call-ID";
+    case header_id::cseq:
+      return "CSeq";
+    case header_id::from:
+      return "From";
+    case header_id::to:
+      return "To";
+    case header_id::contact:
+      return "Contact";
+    case header_id::content_length:
+      return "Content-Length";
+    case header_id::content_type:
+      return "Content-Type";
+    case header_id::proxy_require:
+      return "Proxy-Require";
+    case header_id::require:
+      return "Require";
+    case header_id::supported:
+      return "Supported";
+    case header_id::unsupported:
+      return "Unsupported";
+    case header_id::proxy_authorization:
+      return "Proxy-Authorization";
+    case header_id::event:
+      return "Event";
+    case header_id::expires:
+      return "Expires";
+    case header_id::allow:
+      return "Allow";
+    case header_id::retry_after:
+      return "Retry-After";
+    case header_id::other:
+      break;
   }
   return {};
 }

@@ -5,7 +5,9 @@
 
 namespace sipproxy::sip {
 
-message::message(std::string raw) : raw_(std::move(raw)) { headers_.reserve(16); }
+message::message(std::string raw) : raw_(std::move(raw)) {
+  headers_.reserve(16);
+}
 
 std::shared_ptr<message> message::derive() const {
   auto copy = std::make_shared<message>(std::string());
@@ -35,8 +37,8 @@ header* message::first(header_id id) {
 }
 
 std::size_t message::count(header_id id) const {
-  return static_cast<std::size_t>(
-      std::count_if(headers_.begin(), headers_.end(), [id](const header& h) { return h.id == id; }));
+  return static_cast<std::size_t>(std::count_if(headers_.begin(), headers_.end(),
+                                                [id](const header& h) { return h.id == id; }));
 }
 
 std::string_view message::value(header_id id) const {
@@ -50,15 +52,15 @@ std::string_view message::store(std::string_view text) {
 }
 
 void message::insert_top(header_id id, std::string_view value) {
-  auto pos = std::find_if(headers_.begin(), headers_.end(),
-                          [id](const header& h) { return h.id == id; });
+  auto pos =
+      std::find_if(headers_.begin(), headers_.end(), [id](const header& h) { return h.id == id; });
   if (pos == headers_.end()) pos = headers_.begin();
   headers_.insert(pos, header{id, canonical_name(id), store(value)});
 }
 
 bool message::remove_first(header_id id) {
-  auto pos = std::find_if(headers_.begin(), headers_.end(),
-                          [id](const header& h) { return h.id == id; });
+  auto pos =
+      std::find_if(headers_.begin(), headers_.end(), [id](const header& h) { return h.id == id; });
   if (pos == headers_.end()) return false;
   headers_.erase(pos);
   return true;

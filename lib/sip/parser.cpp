@@ -30,7 +30,9 @@ struct line_cursor {
   bool next_is_continuation() const { return !done() && is_wsp(text[pos]); }
 };
 
-bool is_sip_version(std::string_view v) { return iequals(v, "SIP/2.0"); }
+bool is_sip_version(std::string_view v) {
+  return iequals(v, "SIP/2.0");
+}
 
 bool looks_like_version(std::string_view v) {
   return v.size() >= 4 && iequals(v.substr(0, 4), "SIP/");
@@ -48,8 +50,7 @@ bool parse_start_line(std::string_view line, message& msg, parse_result& result)
     int code = 0;
     auto [p, ec] = std::from_chars(code_text.data(), code_text.data() + 3, code);
     if (ec != std::errc{} || p != code_text.data() + 3 || code < 100 || code > 699) return false;
-    std::string_view reason =
-        rest.size() > 3 ? rest.substr(4) : std::string_view{};
+    std::string_view reason = rest.size() > 3 ? rest.substr(4) : std::string_view{};
     msg.set_status_line(version, code, reason);
     if (!is_sip_version(version)) {
       result.error_status = 505;
@@ -150,7 +151,8 @@ parse_result parse(std::string bytes, const parse_limits& limits) {
   std::size_t lf_end = text.find("\n\n");
   std::size_t head_end;
   std::size_t body_start;
-  if (crlf_end != std::string_view::npos && (lf_end == std::string_view::npos || crlf_end + 2 <= lf_end)) {
+  if (crlf_end != std::string_view::npos &&
+      (lf_end == std::string_view::npos || crlf_end + 2 <= lf_end)) {
     head_end = crlf_end;
     body_start = crlf_end + 4;
   } else if (lf_end != std::string_view::npos) {

@@ -5,7 +5,9 @@
 
 namespace sipproxy::sip {
 
-inline bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+inline bool is_wsp(char c) {
+  return c == ' ' || c == '\t';
+}
 
 inline std::string_view trim(std::string_view s) {
   while (!s.empty() && (is_wsp(s.front()) || s.front() == '\r' || s.front() == '\n'))
@@ -19,8 +21,16 @@ inline std::string_view trim(std::string_view s) {
 inline bool is_token_char(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '-': case '.': case '!': case '%': case '*': case '_': case '+': case '`':
-    case '\'': case '~':
+    case '-':
+    case '.':
+    case '!':
+    case '%':
+    case '*':
+    case '_':
+    case '+':
+    case '`':
+    case '\'':
+    case '~':
       return true;
     default:
       return false;

@@ -27,7 +27,9 @@ bool valid_host(std::string_view host) {
   return true;
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 }  // namespace
 
@@ -51,7 +53,8 @@ std::optional<std::string_view> find_param(std::string_view params, std::string_
       continue;
     }
     std::size_t end = find_unquoted(params, ';', pos + 1);
-    std::string_view item = params.substr(pos + 1, end == params.npos ? params.npos : end - pos - 1);
+    std::string_view item =
+        params.substr(pos + 1, end == params.npos ? params.npos : end - pos - 1);
     std::size_t eq = item.find('=');
     std::string_view key = trim(item.substr(0, eq));
     if (iequals(key, name)) {
@@ -63,8 +66,12 @@ std::optional<std::string_view> find_param(std::string_view params, std::string_
   return std::nullopt;
 }
 
-bool uri::is_sip() const { return iequals(scheme, "sip") || iequals(scheme, "sips"); }
-bool uri::is_sips() const { return iequals(scheme, "sips"); }
+bool uri::is_sip() const {
+  return iequals(scheme, "sip") || iequals(scheme, "sips");
+}
+bool uri::is_sips() const {
+  return iequals(scheme, "sips");
+}
 
 std::optional<std::string_view> uri::param(std::string_view name) const {
   return find_param(params, name);
@@ -85,7 +92,8 @@ std::optional<uri> parse_uri(std::string_view text) {
   if (!u.is_sip()) return std::nullopt;
   std::string_view rest = text.substr(u.scheme.size() + 1);
   for (char c : rest) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == '"') return std::nullopt;
+    if (static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == '"')
+      return std::nullopt;
   }
   // userinfo ends at the last '@' before any ';' or '?' that follows the host.
   std::size_t at = rest.rfind('@', rest.find_first_of("?"));

@@ -9,14 +9,14 @@
 namespace sipproxy::sip {
 
 struct uri {
-  std::string_view scheme;    // as written; compare with iequals
-  std::string_view user;      // empty when absent
-  std::string_view host;      // IPv6 references keep their brackets
-  std::uint16_t port = 0;     // 0 when absent
-  std::string_view params;    // ";a=b;lr" including the leading ';', or empty
-  std::string_view headers;   // "?..." or empty
+  std::string_view scheme;   // as written; compare with iequals
+  std::string_view user;     // empty when absent
+  std::string_view host;     // IPv6 references keep their brackets
+  std::uint16_t port = 0;    // 0 when absent
+  std::string_view params;   // ";a=b;lr" including the leading ';', or empty
+  std::string_view headers;  // "?..." or empty
 
-  bool is_sip() const;   // sip or sips
+  bool is_sip() const;  // sip or sips
   bool is_sips() const;
   // The parameter's value ("" for a flag like lr), or nullopt when absent.
   std::optional<std::string_view> param(std::string_view name) const;

@@ -39,7 +39,9 @@ std::string_view via::branch() const {
   return b ? *b : std::string_view{};
 }
 
-bool via::rfc3261_branch() const { return branch().starts_with(magic_cookie); }
+bool via::rfc3261_branch() const {
+  return branch().starts_with(magic_cookie);
+}
 
 std::optional<via> parse_via(std::string_view value) {
   std::string_view s = value;
@@ -104,7 +106,8 @@ std::string stamp_received(std::string_view value, const via& v, std::string_vie
   while (pos < p.size()) {
     std::size_t next = find_unquoted(p, ';', pos + 1);
     std::string_view item = p.substr(pos, next == p.npos ? p.npos : next - pos);
-    std::string_view key = trim(item.substr(1, item.find('=') == item.npos ? item.npos : item.find('=') - 1));
+    std::string_view key =
+        trim(item.substr(1, item.find('=') == item.npos ? item.npos : item.find('=') - 1));
     if (want_rport && iequals(key, "rport")) {
       out += ";rport=" + std::to_string(source_port);
     } else {

@@ -4,7 +4,9 @@
 
 namespace sipproxy::transport {
 
-std::string_view protocol_name(protocol p) { return p == protocol::udp ? "UDP" : "TCP"; }
+std::string_view protocol_name(protocol p) {
+  return p == protocol::udp ? "UDP" : "TCP";
+}
 
 std::string peer::to_string() const {
   std::string addr = address.to_string();

@@ -3,10 +3,10 @@
 #include <boost/asio/write.hpp>
 
 #include "log/logger.hpp"
-#include "transport/socket_options.hpp"
 #include "sip/parser.hpp"
 #include "sip/response_builder.hpp"
 #include "sip/stream_framer.hpp"
+#include "transport/socket_options.hpp"
 
 namespace sipproxy::transport {
 

@@ -15,11 +15,11 @@
 namespace sipproxy::transport {
 
 struct tcp_limits {
-  std::size_t max_message = 65535;               // bytes per message
-  std::size_t max_queue = 1024;                  // messages waiting to be written
-  std::chrono::seconds idle_timeout{900};        // no traffic either way: close
+  std::size_t max_message = 65535;         // bytes per message
+  std::size_t max_queue = 1024;            // messages waiting to be written
+  std::chrono::seconds idle_timeout{900};  // no traffic either way: close
   std::chrono::seconds connect_timeout{10};
-  int tos = 256;                                 // sip-ip-tos (256: OS default)
+  int tos = 256;  // sip-ip-tos (256: OS default)
 };
 
 class tcp_connection : public std::enable_shared_from_this<tcp_connection> {

@@ -1,7 +1,8 @@
 #include "transport/transport_manager.hpp"
 
-#include <boost/asio/post.hpp>
 #include <fmt/format.h>
+
+#include <boost/asio/post.hpp>
 
 #include "log/logger.hpp"
 
@@ -13,7 +14,9 @@ using asio::ip::udp;
 
 transport_manager::transport_manager(asio::io_context& io) : io_(io) {}
 
-transport_manager::~transport_manager() { close_all(); }
+transport_manager::~transport_manager() {
+  close_all();
+}
 
 std::string transport_manager::listen(const listen_options& options) {
   options_ = options;
@@ -63,8 +66,8 @@ void transport_manager::do_accept(tcp::acceptor& acceptor) {
       auto c = std::make_shared<tcp_connection>(std::move(s), next_id_++, owner(), options_.tcp);
       connections_.emplace(c->id(), c);
       by_remote_.emplace(c->remote(), c->id());
-      log::debug("TCP connection {} accepted from {}:{}", c->id(), c->remote().address().to_string(),
-                 c->remote().port());
+      log::debug("TCP connection {} accepted from {}:{}", c->id(),
+                 c->remote().address().to_string(), c->remote().port());
       c->start();
     }
     do_accept(acceptor);

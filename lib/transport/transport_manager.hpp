@@ -3,8 +3,8 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,7 +21,7 @@ namespace sipproxy::transport {
 struct listen_options {
   std::string address;  // empty: every interface (IPv4 and, where present, IPv6)
   std::uint16_t port = 5060;
-  int tos = 256;                      // 256: leave the OS default
+  int tos = 256;  // 256: leave the OS default
   int receive_buffer = 4 * 1024 * 1024;
   tcp_limits tcp;
 };

@@ -59,10 +59,9 @@ bool udp_listener::send(const udp::endpoint& to, std::string_view bytes) {
 }
 
 void udp_listener::do_read() {
-  socket_.async_receive_from(asio::buffer(buffer_), from_,
-                             [this](const boost::system::error_code& ec, std::size_t n) {
-                               on_read(ec, n);
-                             });
+  socket_.async_receive_from(
+      asio::buffer(buffer_), from_,
+      [this](const boost::system::error_code& ec, std::size_t n) { on_read(ec, n); });
 }
 
 void udp_listener::deliver(std::size_t n) {

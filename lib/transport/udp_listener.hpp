@@ -4,8 +4,8 @@
 
 #include <array>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <string_view>
 
 #include "transport/receiver.hpp"

@@ -9,7 +9,7 @@ struct timer_config {
   std::chrono::milliseconds t1{500};
   std::chrono::milliseconds t2{4000};
   std::chrono::milliseconds t4{5000};
-  std::chrono::milliseconds timer_c{181000};  // > 3 minutes
+  std::chrono::milliseconds timer_c{181000};                     // > 3 minutes
   std::chrono::milliseconds timeout() const { return t1 * 64; }  // Timers B, F, H, J, L, M
 };
 

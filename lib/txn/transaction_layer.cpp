@@ -46,7 +46,9 @@ timer_queue::timer_id transaction_layer::arm(txn_id id, int kind, timer_queue::d
   });
 }
 
-void transaction_layer::terminated(txn_id id) { dead_.push_back(id); }
+void transaction_layer::terminated(txn_id id) {
+  dead_.push_back(id);
+}
 
 void transaction_layer::sweep() {
   while (!dead_.empty()) {
@@ -165,7 +167,8 @@ void transaction_layer::on_request(const sip::message_ptr& msg, const transport:
   if (method == "INVITE") {
     all_.emplace(id, std::make_unique<server_invite_transaction>(host(), id, *key, msg, target));
   } else {
-    all_.emplace(id, std::make_unique<server_non_invite_transaction>(host(), id, *key, msg, target));
+    all_.emplace(id,
+                 std::make_unique<server_non_invite_transaction>(host(), id, *key, msg, target));
   }
   servers_.emplace(*key, id);
   if (method == "CANCEL") {
@@ -222,7 +225,8 @@ txn_id transaction_layer::create_request(const sip::message_ptr& request,
   if (request->method() == "INVITE") {
     all_.emplace(id, std::make_unique<client_invite_transaction>(host(), id, *key, request, to));
   } else {
-    all_.emplace(id, std::make_unique<client_non_invite_transaction>(host(), id, *key, request, to));
+    all_.emplace(id,
+                 std::make_unique<client_non_invite_transaction>(host(), id, *key, request, to));
   }
   clients_.emplace(*key, id);
   return id;

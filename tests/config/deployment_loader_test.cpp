@@ -18,35 +18,35 @@ std::string file(const std::vector<std::string>& lines) {
 }
 
 const std::vector<std::string> standalone = {
-    "[sipproxy]",                                      // 1
-    "sipproxy-role = 10",                              // 2
-    "serving-sipserver = SIP_Server_1",                // 3
-    "applications = SIP_Server_1, SIP_Server_2",       // 4
-    "sipproxy-applications = proxy1,proxy2",           // 5
-    "oos-check = 10   ; checked often",                // 6
-    "resolve-host = true",                             // 7
-    "# a comment line",                                // 8
-    "",                                                // 9
-    "[SIP_Server_1]",                                  // 10
-    "type = sip-server",                               // 11
-    "primary = 10.0.0.1:5060",                         // 12
-    "backup = 10.0.0.2:5070;transport=tcp",            // 13
-    "geo-location = west",                             // 14
-    "",                                                // 15
-    "[SIP_Server_2]",                                  // 16
-    "type = sip-server",                               // 17
-    "primary = [2001:db8::1]:5080",                    // 18
-    "",                                                // 19
-    "[proxy1]",                                        // 20
-    "type = sip-proxy",                                // 21
-    "host = proxy1.example.com",                       // 22
-    "sip-port = 5090",                                 // 23
-    "mgmt-port = 7001",                                // 24
-    "oos-check = 20",                                  // 25
-    "",                                                // 26
-    "[proxy2]",                                        // 27
-    "type = sip-proxy",                                // 28
-    "host = proxy2.example.com",                       // 29
+    "[sipproxy]",                                 // 1
+    "sipproxy-role = 10",                         // 2
+    "serving-sipserver = SIP_Server_1",           // 3
+    "applications = SIP_Server_1, SIP_Server_2",  // 4
+    "sipproxy-applications = proxy1,proxy2",      // 5
+    "oos-check = 10   ; checked often",           // 6
+    "resolve-host = true",                        // 7
+    "# a comment line",                           // 8
+    "",                                           // 9
+    "[SIP_Server_1]",                             // 10
+    "type = sip-server",                          // 11
+    "primary = 10.0.0.1:5060",                    // 12
+    "backup = 10.0.0.2:5070;transport=tcp",       // 13
+    "geo-location = west",                        // 14
+    "",                                           // 15
+    "[SIP_Server_2]",                             // 16
+    "type = sip-server",                          // 17
+    "primary = [2001:db8::1]:5080",               // 18
+    "",                                           // 19
+    "[proxy1]",                                   // 20
+    "type = sip-proxy",                           // 21
+    "host = proxy1.example.com",                  // 22
+    "sip-port = 5090",                            // 23
+    "mgmt-port = 7001",                           // 24
+    "oos-check = 20",                             // 25
+    "",                                           // 26
+    "[proxy2]",                                   // 27
+    "type = sip-proxy",                           // 28
+    "host = proxy2.example.com",                  // 29
 };
 
 // Loads `lines` and expects a config_error at `line` whose message contains `text`.

@@ -17,8 +17,8 @@ const option_spec& spec(std::string_view name) {
   return *s;
 }
 
-void expect_integer(std::string_view name, std::string_view def, std::int64_t min,
-                    std::int64_t max, takes_effect effect) {
+void expect_integer(std::string_view name, std::string_view def, std::int64_t min, std::int64_t max,
+                    takes_effect effect) {
   SCOPED_TRACE(std::string(name));
   const option_spec& s = spec(name);
   EXPECT_EQ(s.name, name);

@@ -30,7 +30,9 @@ sip::message_ptr make(const fields& f) {
   return r.msg;
 }
 
-std::string hash_of(const fields& f) { return loop_hash(*make(f)); }
+std::string hash_of(const fields& f) {
+  return loop_hash(*make(f));
+}
 
 TEST(branch, loop_hash_is_16_hex_digits) {
   std::string h = hash_of({});

@@ -10,7 +10,8 @@ namespace {
 
 const char* invite =
     "INVITE sip:bob@example.com SIP/2.0\r\n"
-    "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds, SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKx\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds, SIP/2.0/UDP "
+    "10.0.0.2;branch=z9hG4bKx\r\n"
     "Max-Forwards: 70\r\n"
     "To: Bob <sip:bob@example.com>\r\n"
     "From: Alice <sip:alice@example.com>;tag=1928301774\r\n"
@@ -87,7 +88,6 @@ TEST(parser, serialize_round_trips_and_fixes_content_length) {
   EXPECT_NE(out.find("Content-Length: 4\r\n\r\nv=0\n"), std::string::npos);
 }
 
-
 // --- RFC 4475-style cases -------------------------------------------------------------
 
 // The mandatory headers of an OPTIONS request, for cases that vary one thing.
@@ -117,9 +117,10 @@ TEST(parser, baseline_options_is_valid) {
 }
 
 TEST(parser, folding_over_several_lines_joins_with_one_space) {
-  auto r = parse(options_with("Subject: I know you're there,\r\n"
-                              "         pick up the phone\r\n"
-                              "\t and talk to me!\r\n"));
+  auto r =
+      parse(options_with("Subject: I know you're there,\r\n"
+                         "         pick up the phone\r\n"
+                         "\t and talk to me!\r\n"));
   ASSERT_TRUE(r.msg);
   EXPECT_EQ(r.error_status, 0) << r.error_reason;
   EXPECT_EQ(other_value(*r.msg, "Subject"),
@@ -261,7 +262,8 @@ TEST(parser, empty_entry_in_via_list_is_400) {
 }
 
 TEST(parser, unknown_headers_are_kept_unsplit_and_serialized) {
-  auto r = parse(options_with("X-Unknown-Thing: a, b ,c\r\nNewFangledHeader:   newfangled value\r\n"));
+  auto r =
+      parse(options_with("X-Unknown-Thing: a, b ,c\r\nNewFangledHeader:   newfangled value\r\n"));
   ASSERT_TRUE(r.msg);
   EXPECT_EQ(r.error_status, 0) << r.error_reason;
   EXPECT_EQ(other_value(*r.msg, "X-Unknown-Thing"), "a, b ,c");
@@ -442,8 +444,7 @@ TEST(parser, too_many_headers_is_400) {
 TEST(parser, header_limit_counts_split_list_entries) {
   parse_limits limits;
   limits.max_headers = 8;
-  auto r = parse(options_with(
-                     "Route: <sip:a;lr>,<sip:b;lr>,<sip:c;lr>,<sip:d;lr>\r\n"),
+  auto r = parse(options_with("Route: <sip:a;lr>,<sip:b;lr>,<sip:c;lr>,<sip:d;lr>\r\n"),
                  limits);  // 6 + 4 = 10 > 8
   ASSERT_TRUE(r.msg);
   EXPECT_EQ(r.error_status, 400);
@@ -491,8 +492,9 @@ TEST(parser, response_serializes_with_its_status_line) {
 }
 
 TEST(parser, response_without_via_or_cseq_is_400) {
-  auto r = parse("SIP/2.0 200 OK\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: r\r\n"
-                 "CSeq: 1 INVITE\r\n\r\n");
+  auto r = parse(
+      "SIP/2.0 200 OK\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: r\r\n"
+      "CSeq: 1 INVITE\r\n\r\n");
   ASSERT_TRUE(r.msg);
   EXPECT_EQ(r.error_status, 400);
   auto r2 = parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: r\r\n\r\n");
@@ -523,7 +525,6 @@ TEST(parser, unknown_method_is_parsed) {
   EXPECT_EQ(r.error_status, 0) << r.error_reason;
   EXPECT_EQ(r.msg->method(), "NEWMETHOD");
 }
-
 
 TEST(parser, bare_lf_headers_with_a_crlf_body_end_at_the_first_empty_line) {
   auto r = parse(

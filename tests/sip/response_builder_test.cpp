@@ -14,11 +14,14 @@ namespace {
 message_ptr request(std::string_view to = "Bob <sip:bob@example.com>") {
   auto r = parse(
       "INVITE sip:bob@example.com SIP/2.0\r\n"
-      "Via: SIP/2.0/UDP p1.example.com;branch=z9hG4bKp1, SIP/2.0/UDP p2.example.com;branch=z9hG4bKp2\r\n"
+      "Via: SIP/2.0/UDP p1.example.com;branch=z9hG4bKp1, SIP/2.0/UDP "
+      "p2.example.com;branch=z9hG4bKp2\r\n"
       "Max-Forwards: 69\r\n"
       "Via: SIP/2.0/UDP ua.example.com:5062;branch=z9hG4bKua;received=192.0.2.1\r\n"
       "From: Alice <sip:alice@example.com>;tag=1928301774\r\n"
-      "To: " + std::string(to) + "\r\n"
+      "To: " +
+      std::string(to) +
+      "\r\n"
       "Call-ID: a84b4c76e66710@ua.example.com\r\n"
       "CSeq: 314159 INVITE\r\n"
       "Contact: <sip:alice@192.0.2.1>\r\n"
@@ -120,7 +123,8 @@ TEST(response_builder, existing_to_tag_is_kept) {
 
 TEST(response_builder, extra_headers_and_empty_body) {
   auto req = request();
-  std::string out = build_response(*req, 503, {}, "t1", "Retry-After: 30\r\nWarning: 399 p \"x\"\r\n");
+  std::string out =
+      build_response(*req, 503, {}, "t1", "Retry-After: 30\r\nWarning: 399 p \"x\"\r\n");
   auto rsp = reparse(out);
   ASSERT_TRUE(rsp);
   EXPECT_EQ(rsp->value(header_id::retry_after), "30");

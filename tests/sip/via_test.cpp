@@ -32,7 +32,8 @@ TEST(via, no_port_and_no_params) {
 
 TEST(via, lws_around_slashes_and_colon) {
   // RFC 4475 §3.1.1.1 (wsinv): "SIP  /   2.0  / TCP     spindle.example.com   ;".
-  auto v = parse_via("SIP  /   2.0  / TCP     spindle.example.com  :  5070 ;  branch  =  z9hG4bK9ikj8");
+  auto v =
+      parse_via("SIP  /   2.0  / TCP     spindle.example.com  :  5070 ;  branch  =  z9hG4bK9ikj8");
   ASSERT_TRUE(v);
   EXPECT_EQ(v->transport, "TCP");
   EXPECT_EQ(v->host, "spindle.example.com");

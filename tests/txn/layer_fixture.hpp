@@ -78,9 +78,7 @@ struct fake_tu : transaction_user {
   void on_client_failed(txn_id client, int status) override {
     failures.emplace_back(client, status);
   }
-  void on_stray_response(const sip::message_ptr& response) override {
-    strays.push_back(response);
-  }
+  void on_stray_response(const sip::message_ptr& response) override { strays.push_back(response); }
   void on_server_gone(txn_id server) override { gone.push_back(server); }
 };
 

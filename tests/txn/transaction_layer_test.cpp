@@ -10,9 +10,8 @@ namespace {
 class txn_layer : public layer_test {};
 
 TEST_F(txn_layer, response_without_transaction_is_stray) {
-  layer.on_message(
-      response(200, "OK", "INVITE", "SIP/2.0/UDP 203.0.113.5;branch=z9hG4bKnone"),
-      make_peer(transport::protocol::udp, "198.51.100.1", 5060));
+  layer.on_message(response(200, "OK", "INVITE", "SIP/2.0/UDP 203.0.113.5;branch=z9hG4bKnone"),
+                   make_peer(transport::protocol::udp, "198.51.100.1", 5060));
   ASSERT_EQ(tu.strays.size(), 1u);
   EXPECT_EQ(tu.strays[0]->status(), 200);
   EXPECT_EQ(layer.counters().stray_responses, 1u);
@@ -25,8 +24,7 @@ TEST_F(txn_layer, response_matching_branch_but_other_method_is_stray) {
   auto peer = make_peer(transport::protocol::udp, "198.51.100.1", 5060);
   txn_id id = layer.create_request(options, peer);
   layer.start(id);
-  layer.on_message(
-      response(200, "OK", "INVITE", "SIP/2.0/UDP 203.0.113.5;branch=z9hG4bKx"), peer);
+  layer.on_message(response(200, "OK", "INVITE", "SIP/2.0/UDP 203.0.113.5;branch=z9hG4bKx"), peer);
   EXPECT_EQ(tu.strays.size(), 1u);
   EXPECT_TRUE(tu.responses.empty());
 }
@@ -76,7 +74,7 @@ TEST_F(txn_layer, request_with_malformed_via_is_not_answered) {
 
 TEST_F(txn_layer, garbage_is_dropped_and_counted) {
   layer.on_message("\x16\x03\x01 not sip at all",
-                               make_peer(transport::protocol::udp, "192.0.2.10", 5062));
+                   make_peer(transport::protocol::udp, "192.0.2.10", 5062));
   EXPECT_EQ(sent_count(), 0u);
   EXPECT_EQ(layer.counters().dropped_unparsable, 1u);
   EXPECT_EQ(layer.counters().received, 1u);
@@ -84,7 +82,7 @@ TEST_F(txn_layer, garbage_is_dropped_and_counted) {
 
 TEST_F(txn_layer, malformed_response_is_dropped) {
   layer.on_message("SIP/2.0 200 OK\r\nCall-ID: x\r\n\r\n",
-                               make_peer(transport::protocol::udp, "192.0.2.10", 5062));
+                   make_peer(transport::protocol::udp, "192.0.2.10", 5062));
   EXPECT_TRUE(tu.strays.empty());
   EXPECT_EQ(sent_count(), 0u);
   EXPECT_EQ(layer.counters().dropped_unparsable, 1u);
@@ -92,8 +90,7 @@ TEST_F(txn_layer, malformed_response_is_dropped) {
 
 TEST_F(txn_layer, ack_without_transaction_goes_to_the_tu) {
   auto from = make_peer(transport::protocol::udp, "192.0.2.10", 5062);
-  layer.on_message(
-      request("ACK", "SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKack9", "t9"), from);
+  layer.on_message(request("ACK", "SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKack9", "t9"), from);
   ASSERT_EQ(tu.acks.size(), 1u);
   EXPECT_EQ(tu.acks[0].first->method(), "ACK");
   EXPECT_EQ(tu.acks[0].second.port, 5062);
@@ -103,23 +100,20 @@ TEST_F(txn_layer, ack_without_transaction_goes_to_the_tu) {
 }
 
 TEST_F(txn_layer, request_from_another_address_gets_received_stamped) {
-  layer.on_message(
-      request("OPTIONS", "SIP/2.0/UDP phone.example.com;branch=z9hG4bKo1"),
-      make_peer(transport::protocol::udp, "192.0.2.77", 5060));
+  layer.on_message(request("OPTIONS", "SIP/2.0/UDP phone.example.com;branch=z9hG4bKo1"),
+                   make_peer(transport::protocol::udp, "192.0.2.77", 5060));
   ASSERT_EQ(tu.requests.size(), 1u);
   EXPECT_EQ(tu.requests[0].msg->value(sip::header_id::via),
             "SIP/2.0/UDP phone.example.com;branch=z9hG4bKo1;received=192.0.2.77");
 }
 
 TEST_F(txn_layer, bare_rport_is_filled_and_responses_follow_it) {
-  layer.on_message(
-      request("OPTIONS", "SIP/2.0/UDP 10.0.0.5:5060;rport;branch=z9hG4bKo2"),
-      make_peer(transport::protocol::udp, "203.0.113.9", 31000));
+  layer.on_message(request("OPTIONS", "SIP/2.0/UDP 10.0.0.5:5060;rport;branch=z9hG4bKo2"),
+                   make_peer(transport::protocol::udp, "203.0.113.9", 31000));
   ASSERT_EQ(tu.requests.size(), 1u);
   EXPECT_EQ(tu.requests[0].msg->value(sip::header_id::via),
             "SIP/2.0/UDP 10.0.0.5:5060;rport=31000;branch=z9hG4bKo2;received=203.0.113.9");
-  layer.respond(tu.requests[0].server, 200,
-                            "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n");
+  layer.respond(tu.requests[0].server, 200, "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n");
   ASSERT_EQ(sent_count(), 1u);
   EXPECT_EQ(last_sent().to.address.to_string(), "203.0.113.9");
   EXPECT_EQ(last_sent().to.port, 31000);
