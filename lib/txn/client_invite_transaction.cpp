@@ -83,7 +83,7 @@ void client_invite_transaction::cancel() {
 void client_invite_transaction::fail(int status) {
   state_ = state::terminated;
   cancel_timers();
-  host_.user().on_client_failed(id_, status);
+  host_.client_failed(id_, status);
   terminate();
 }
 

@@ -39,7 +39,7 @@ bool client_non_invite_transaction::on_response(const sip::message_ptr& response
 void client_non_invite_transaction::fail(int status) {
   state_ = state::terminated;
   cancel_timers();
-  host_.user().on_client_failed(id_, status);
+  host_.client_failed(id_, status);
   terminate();
 }
 

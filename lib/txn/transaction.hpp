@@ -20,7 +20,8 @@ class transaction_host {
   virtual bool transmit(const transport::peer& to, std::string_view bytes) = 0;
   virtual timer_queue& timers() = 0;
   virtual const timer_config& timing() const = 0;
-  virtual transaction_user& user() = 0;
+  // Reports a client transaction's failure to its owner.
+  virtual void client_failed(txn_id id, int status) = 0;
   // Arms a timer that calls on_timer(kind) on transaction `id` if it still exists.
   virtual timer_queue::timer_id arm(txn_id id, int kind, timer_queue::duration d) = 0;
   virtual void terminated(txn_id id) = 0;  // the layer deletes the transaction later
@@ -42,6 +43,9 @@ class transaction {
   bool done() const { return done_; }
 
   virtual void on_timer(int kind) = 0;
+
+  // Ends the transaction without telling anyone (its owner gave up on it).
+  void abandon() { terminate(); }
 
  protected:
   void arm(int slot, int kind, timer_queue::duration d) {

@@ -41,13 +41,25 @@ timer_queue::timer_id transaction_layer::arm(txn_id id, int kind, timer_queue::d
   return timers_.after(d, [this, id, kind] {
     auto it = all_.find(id);
     if (it == all_.end() || it->second->done()) return;  // a timer that finds nothing does nothing
-    it->second->on_timer(kind);
+    {
+      event_scope scope(in_event_);
+      it->second->on_timer(kind);
+    }
     sweep();
   });
 }
 
 void transaction_layer::terminated(txn_id id) {
   dead_.push_back(id);
+  // Transactions that end during a TU call are removed after it returns, never under it:
+  // the TU hears on_server_gone from the layer's own events only.
+  if (!in_event_ && !sweep_scheduled_) {
+    sweep_scheduled_ = true;
+    timers_.after(timer_queue::duration::zero(), [this] {
+      sweep_scheduled_ = false;
+      sweep();
+    });
+  }
 }
 
 void transaction_layer::sweep() {
@@ -67,6 +79,7 @@ void transaction_layer::sweep() {
       if (auto c = clients_.find(t->key()); c != clients_.end() && c->second == id)
         clients_.erase(c);
       internal_.erase(id);
+      owners_.erase(id);
       if (server && tu_) tu_->on_server_gone(id);
     }
   }
@@ -103,6 +116,14 @@ void transaction_layer::reject(const sip::message& msg, const transport::peer& f
 
 void transaction_layer::on_message(std::string bytes, const transport::peer& from) {
   ++counters_.received;
+  {
+    event_scope scope(in_event_);
+    handle_message(std::move(bytes), from);
+  }
+  sweep();
+}
+
+void transaction_layer::handle_message(std::string bytes, const transport::peer& from) {
   if (log::enabled(log::level::debug))
     log::debug("received from {} ({} bytes):\n{}", from.to_string(), bytes.size(), bytes);
   std::size_t size = bytes.size();
@@ -126,7 +147,6 @@ void transaction_layer::on_message(std::string bytes, const transport::peer& fro
   } else {
     on_response(parsed.msg);
   }
-  sweep();
 }
 
 void transaction_layer::on_request(const sip::message_ptr& msg, const transport::peer& from) {
@@ -195,10 +215,19 @@ void transaction_layer::on_response(const sip::message_ptr& msg) {
   bool deliver = false;
   if (auto* c = as<client_invite_transaction>(t)) deliver = c->on_response(msg);
   if (auto* c = as<client_non_invite_transaction>(t)) deliver = c->on_response(msg);
-  if (deliver && !internal_.count(id)) tu_->on_response(id, msg);
+  if (!deliver) return;
+  if (client_user* owner = owner_of(id)) owner->on_response(id, msg);
 }
 
 void transaction_layer::on_send_failed(const transport::peer& to) {
+  {
+    event_scope scope(in_event_);
+    fail_clients_to(to);
+  }
+  sweep();
+}
+
+void transaction_layer::fail_clients_to(const transport::peer& to) {
   for (auto& [id, t] : all_) {
     if (t->done() || t->peer().proto != to.proto || t->peer().address != to.address ||
         t->peer().port != to.port)
@@ -206,7 +235,6 @@ void transaction_layer::on_send_failed(const transport::peer& to) {
     if (auto* c = as<client_invite_transaction>(t)) c->on_transport_error();
     if (auto* c = as<client_non_invite_transaction>(t)) c->on_transport_error();
   }
-  sweep();
 }
 
 void transaction_layer::respond(txn_id server, int status, std::string bytes) {
@@ -214,11 +242,26 @@ void transaction_layer::respond(txn_id server, int status, std::string bytes) {
   if (it == all_.end()) return;
   if (auto* s = as<server_invite_transaction>(it->second)) s->respond(status, std::move(bytes));
   if (auto* s = as<server_non_invite_transaction>(it->second)) s->respond(status, std::move(bytes));
-  sweep();
+}
+
+client_user* transaction_layer::owner_of(txn_id id) {
+  if (internal_.count(id)) return nullptr;
+  if (auto it = owners_.find(id); it != owners_.end()) return it->second;
+  return tu_;
+}
+
+void transaction_layer::client_failed(txn_id id, int status) {
+  if (client_user* owner = owner_of(id)) owner->on_client_failed(id, status);
+}
+
+void transaction_layer::abandon(txn_id client) {
+  auto it = all_.find(client);
+  if (it == all_.end() || it->second->done()) return;
+  it->second->abandon();
 }
 
 txn_id transaction_layer::create_request(const sip::message_ptr& request,
-                                         const transport::peer& to) {
+                                         const transport::peer& to, client_user* owner) {
   auto key = client_key(*request);
   if (!key || clients_.count(*key)) return 0;
   txn_id id = next_id_++;
@@ -229,6 +272,7 @@ txn_id transaction_layer::create_request(const sip::message_ptr& request,
                  std::make_unique<client_non_invite_transaction>(host(), id, *key, request, to));
   }
   clients_.emplace(*key, id);
+  if (owner) owners_.emplace(id, owner);
   return id;
 }
 
@@ -237,14 +281,12 @@ void transaction_layer::start(txn_id client) {
   if (it == all_.end()) return;
   if (auto* c = as<client_invite_transaction>(it->second)) c->start();
   if (auto* c = as<client_non_invite_transaction>(it->second)) c->start();
-  sweep();
 }
 
 void transaction_layer::cancel(txn_id client) {
   auto it = all_.find(client);
   if (it == all_.end()) return;
   if (auto* c = as<client_invite_transaction>(it->second)) c->cancel();
-  sweep();
 }
 
 void transaction_layer::send_cancel(txn_id client) {

@@ -43,8 +43,12 @@ class transaction_layer : public transport::receiver, private transaction_host {
   // Creates a client transaction for `request`, whose top Via (ours) carries the branch;
   // 0 when the request has no usable Via/CSeq. start() sends it; the TU hears of it
   // through on_response / on_client_failed (possibly from within start()).
-  txn_id create_request(const sip::message_ptr& request, const transport::peer& to);
+  // `owner`: who hears of it, when not the TU.
+  txn_id create_request(const sip::message_ptr& request, const transport::peer& to,
+                        client_user* owner = nullptr);
   void start(txn_id client);
+  // Ends client transaction `client` at once and silently (no more retransmissions).
+  void abandon(txn_id client);
   // Cancels client INVITE transaction `client` (RFC 3261 §9.1).
   void cancel(txn_id client);
   // Sends outside any transaction (ACK for 2xx, stateless responses).
@@ -64,11 +68,22 @@ class transaction_layer : public transport::receiver, private transaction_host {
   bool transmit(const transport::peer& to, std::string_view bytes) override;
   timer_queue& timers() override { return timers_; }
   const timer_config& timing() const override { return timing_; }
-  transaction_user& user() override { return *tu_; }
+  void client_failed(txn_id id, int status) override;
+  client_user* owner_of(txn_id id);
   timer_queue::timer_id arm(txn_id id, int kind, timer_queue::duration d) override;
   void terminated(txn_id id) override;
   void send_cancel(txn_id client) override;
 
+  // Marks the layer busy with one of its own events (a message, a timer, a send failure);
+  // terminated transactions are swept when it ends.
+  struct event_scope {
+    explicit event_scope(bool& flag) : flag_(flag), outer_(flag) { flag_ = true; }
+    ~event_scope() { flag_ = outer_; }
+    bool& flag_;
+    bool outer_;
+  };
+  void handle_message(std::string bytes, const transport::peer& from);
+  void fail_clients_to(const transport::peer& to);
   void on_request(const sip::message_ptr& msg, const transport::peer& from);
   void on_response(const sip::message_ptr& msg);
   void reject(const sip::message& msg, const transport::peer& from, int status,
@@ -86,7 +101,10 @@ class transaction_layer : public transport::receiver, private transaction_host {
   std::unordered_map<std::string, txn_id> servers_;  // by server key
   std::unordered_map<std::string, txn_id> clients_;  // by branch|method
   std::unordered_set<txn_id> internal_;              // CANCELs we originated: responses absorbed
+  std::unordered_map<txn_id, client_user*> owners_;  // client transactions not owned by the TU
   std::vector<txn_id> dead_;
+  bool in_event_ = false;
+  bool sweep_scheduled_ = false;
   layer_counters counters_;
 };
 

@@ -11,9 +11,21 @@ namespace sipproxy::txn {
 
 using txn_id = std::uint64_t;
 
-class transaction_user {
+// Who hears of a client transaction: the TU, or another owner named when it was created
+// (the OPTIONS prober).
+class client_user {
  public:
-  virtual ~transaction_user() = default;
+  virtual ~client_user() = default;
+  // A response for a client transaction: provisional, final, and for INVITE every
+  // retransmitted 2xx (RFC 6026: they travel end to end).
+  virtual void on_response(txn_id client, const sip::message_ptr& response) = 0;
+  // The client transaction ended without a final response: 408 on timeout, 503 when the
+  // transport could not deliver.
+  virtual void on_client_failed(txn_id client, int status) = 0;
+};
+
+class transaction_user : public client_user {
+ public:
   // A new request, with its server transaction.
   virtual void on_request(txn_id server, const sip::message_ptr& request,
                           const transport::peer& from) = 0;
@@ -24,12 +36,6 @@ class transaction_user {
   // An ACK that matched no INVITE server transaction: the ACK for a 2xx (a request of
   // its own, RFC 3261 §13.2.2.4), to be routed like any in-dialog request.
   virtual void on_ack(const sip::message_ptr& ack, const transport::peer& from) = 0;
-  // A response for a client transaction: provisional, final, and for INVITE every
-  // retransmitted 2xx (RFC 6026: they travel end to end).
-  virtual void on_response(txn_id client, const sip::message_ptr& response) = 0;
-  // The client transaction ended without a final response: 408 on timeout, 503 when the
-  // transport could not deliver.
-  virtual void on_client_failed(txn_id client, int status) = 0;
   // A response that matched no client transaction.
   virtual void on_stray_response(const sip::message_ptr& response) = 0;
   // The server transaction has terminated; its id is no longer valid.

@@ -77,6 +77,10 @@ TEST_F(server_non_invite, timer_j_over_udp) {
 TEST_F(server_non_invite, over_tcp_ends_with_the_final) {
   txn_id id = receive(transport::protocol::tcp);
   layer.respond(id, 200, reply(200));
+  // Not under the TU's own call (it may still hold its state for this transaction)...
+  EXPECT_TRUE(tu.gone.empty());
+  // ...but right after it.
+  advance(0ms);
   ASSERT_EQ(tu.gone.size(), 1u);
   EXPECT_EQ(tu.gone[0], id);
   EXPECT_EQ(layer.server_count(), 0u);
