@@ -273,6 +273,7 @@ settings load_deployment_text(const std::string& text, const std::string& path,
   s.geo_location = v["geo-location"];
   s.sip_address = v["sip-address"];
   s.mgmt_token = v["mgmt-token"];
+  s.load_balancing = v["load-balancing"];
   s.resolve_host = v["resolve-host"] == "true";
   s.oos_check = to_int(v["oos-check"]);
   s.oos_force = to_int(v["oos-force"]);

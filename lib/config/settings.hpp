@@ -54,6 +54,7 @@ struct settings {
   std::string geo_location;
   std::string sip_address;
   std::string mgmt_token;
+  std::string load_balancing = "round-robin";
   bool resolve_host = false;
   int oos_check = 5;
   int oos_force = 5;

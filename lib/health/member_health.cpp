@@ -42,8 +42,8 @@ bool member_health::on_result(verdict v, std::chrono::seconds retry_after) {
 std::chrono::milliseconds member_health::next_probe_in(int oos_check, int oos_force) const {
   using std::chrono::milliseconds;
   using std::chrono::seconds;
-  if (fails_ > 0) return milliseconds(0);                 // confirm a miss at once
-  if (oks_ > 0) return policy_.confirm_interval;           // confirm a recovery soon
+  if (fails_ > 0) return milliseconds(0);         // confirm a miss at once
+  if (oks_ > 0) return policy_.confirm_interval;  // confirm a recovery soon
   if (state_ == member_state::out_of_service) return seconds(oos_force);
   milliseconds every = seconds(oos_check);
   if (state_ == member_state::inactive) every = std::max<milliseconds>(every, retry_after_);

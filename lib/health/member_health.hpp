@@ -37,6 +37,11 @@ class member_health {
   bool on_result(verdict v, std::chrono::seconds retry_after = std::chrono::seconds(0));
   // How long to wait before the next probe.
   std::chrono::milliseconds next_probe_in(int oos_check, int oos_force) const;
+  // Back to active without probes (probing disabled: a retry interval elapsed).
+  void restore() {
+    state_ = routing::member_state::active;
+    fails_ = oks_ = 0;
+  }
   int failures() const { return fails_; }
   int successes() const { return oks_; }
 

@@ -1,6 +1,7 @@
 #include "proxy/options_answer.hpp"
 #include "proxy/steps.hpp"
 #include "sip/name_addr.hpp"
+#include "sip/text.hpp"
 
 namespace sipproxy::proxy {
 
@@ -11,7 +12,8 @@ step_result to_member(request_context& ctx, const routing::server_pair& pair, bo
   const routing::member* m =
       in_dialog ? env.servers.dialog_member(pair) : env.servers.active_member(pair);
   if (!m) {
-    ctx.respond(503, "Service Unavailable (SIP Server " + pair.name + " is out of service)");
+    ctx.respond(503, "Service Unavailable (SIP Server " + pair.name + " is out of service)",
+                "Retry-After: 5\r\n");
     return step_result::done;
   }
   ctx.target_pair = &pair;
@@ -35,14 +37,26 @@ step_result to_uri(request_context& ctx, std::string_view text, const proxy_env&
   return step_result::next;
 }
 
-// The pair new requests from endpoints go to. Standalone: serving-sipserver. Cluster: the
-// first pair with an active member (the load balancer replaces this choice).
-const routing::server_pair* pair_for_new_request(const proxy_env& env) {
-  if (env.settings.standalone()) return env.servers.by_name(env.settings.serving_sipserver);
-  for (const auto& p : env.servers.pairs()) {
-    if (env.servers.active_member(p)) return &p;
+// The Call-ID an INVITE with Replaces (RFC 3891) refers to, or empty.
+std::string_view replaced_call_id(const sip::message& m) {
+  for (const auto& h : m.headers()) {
+    if (h.id == sip::header_id::other && sip::iequals(h.name, "Replaces"))
+      return sip::trim(h.value.substr(0, h.value.find(';')));
   }
-  return env.servers.pairs().empty() ? nullptr : &env.servers.pairs().front();
+  return {};
+}
+
+// The pair a related session already uses (same Call-ID, or the Call-ID it replaces),
+// while that pair still has a member for dialogs.
+const routing::server_pair* affine_pair(const sip::message& m, const proxy_env& env) {
+  for (std::string_view id : {m.value(sip::header_id::call_id), replaced_call_id(m)}) {
+    if (id.empty()) continue;
+    if (auto idx = env.sessions.lookup(id)) {
+      const routing::server_pair* p = env.servers.by_index(*idx);
+      if (p && env.servers.dialog_member(*p)) return p;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -68,11 +82,20 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
   }
 
   if (ctx.addressed_to_us && out.method() == "OPTIONS") {
-    ctx.respond(200, {}, std::string(options_answer_headers));
+    // SIP Servers ping the pool (their DN-level oos-check): say when we cannot take calls.
+    if (env.state.draining) {
+      ctx.respond(503, "Service Unavailable (proxy is shutting down)", "Retry-After: 5\r\n");
+    } else if (env.overload.overloaded()) {
+      ctx.respond(503, "Service Unavailable (overload)", "Retry-After: 1\r\n");
+    } else {
+      ctx.respond(200, {}, std::string(options_answer_headers));
+    }
     return step_result::done;
   }
 
   if (from_server) {
+    if (!env.settings.standalone())
+      env.sessions.record(out.value(sip::header_id::call_id), ctx.source_pair->index);
     // Towards an endpoint: the Request-URI says where.
     auto ruri = sip::parse_uri(out.request_uri());
     if (ruri && env.self.is_local(ruri->host, ruri->port)) {
@@ -88,12 +111,22 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
     if (const routing::server_pair* pair = env.servers.by_index(*ctx.rr_server_index))
       return to_member(ctx, *pair, true, env);
   }
-  const routing::server_pair* pair = pair_for_new_request(env);
+  bool in_dialog = !sip::tag_of(out.value(sip::header_id::to)).empty();
+  if (env.settings.standalone()) {
+    const routing::server_pair* pair = env.servers.by_name(env.settings.serving_sipserver);
+    ctx.retargetable = !in_dialog;
+    return to_member(ctx, *pair, in_dialog, env);
+  }
+  // Cluster: the pair of a related session, else the load balancer's choice.
+  if (const routing::server_pair* pair = affine_pair(out, env))
+    return to_member(ctx, *pair, true, env);
+  const routing::server_pair* pair = env.selector.pick();
   if (!pair) {
-    ctx.respond(503, "Service Unavailable (no SIP Server configured)");
+    ctx.respond(503, "Service Unavailable (no SIP Server pair is available)", "Retry-After: 5\r\n");
     return step_result::done;
   }
-  bool in_dialog = !sip::tag_of(out.value(sip::header_id::to)).empty();
+  ctx.retargetable = !in_dialog;
+  env.sessions.record(out.value(sip::header_id::call_id), pair->index);
   return to_member(ctx, *pair, in_dialog, env);
 }
 

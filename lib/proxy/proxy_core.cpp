@@ -13,8 +13,8 @@
 
 namespace sipproxy::proxy {
 
-proxy_core::proxy_core(txn::transaction_layer& layer, proxy_env env)
-    : layer_(layer), env_(std::move(env)) {}
+proxy_core::proxy_core(txn::transaction_layer& layer, proxy_env env, health::health_prober* prober)
+    : layer_(layer), env_(std::move(env)), prober_(prober) {}
 
 std::string proxy_core::local_tag(txn::txn_id server) const {
   return fmt::format("sp{:x}", server * 2654435761u);
@@ -38,7 +38,7 @@ void proxy_core::on_request(txn::txn_id server, const sip::message_ptr& request,
   ctx.out = request->derive();
   ctx.from = from;
   ctx.server = server;
-  if (draining_ && sip::tag_of(request->value(sip::header_id::to)).empty() &&
+  if (env_.state.draining && sip::tag_of(request->value(sip::header_id::to)).empty() &&
       request->method() != "OPTIONS") {
     ctx.respond(503, "Service Unavailable (proxy is shutting down)", "Retry-After: 5\r\n");
     answer(ctx);
@@ -52,31 +52,87 @@ void proxy_core::on_request(txn::txn_id server, const sip::message_ptr& request,
 }
 
 void proxy_core::forward(request_context& ctx) {
-  sip::message& out = *ctx.out;
-  bool invite = out.method() == "INVITE";
-  if (invite) layer_.respond(ctx.server, 100, sip::build_response(*ctx.in, 100));
-  decrement_max_forwards(out);
-  if (creates_dialog(out)) add_record_route(ctx, env_);
-  apply_strict_route(out);
-  std::string branch = stateful_branch(loop_hash(*ctx.in), ++branch_counter_);
-  add_via(out, env_, ctx.next_hop->proto, branch);
-
+  if (ctx.out->method() == "INVITE")
+    layer_.respond(ctx.server, 100, sip::build_response(*ctx.in, 100));
+  decrement_max_forwards(*ctx.out);
   response_context& rc = contexts_[ctx.server];
   rc.server = ctx.server;
   rc.request = ctx.in;
-  txn::txn_id client = layer_.create_request(ctx.out, *ctx.next_hop);
-  if (client == 0) {
+  if (ctx.retargetable) rc.retry = retry_state{ctx.out->derive(), ctx.from, {}};
+  if (!send_branch(rc, ctx)) {
     contexts_.erase(ctx.server);
     ctx.respond(500, "Server Internal Error (could not build the forwarded request)");
     answer(ctx);
-    return;
   }
-  rc.branches.push_back(branch_state{client, 0, nullptr});
+}
+
+bool proxy_core::send_branch(response_context& rc, request_context& ctx) {
+  sip::message& out = *ctx.out;
+  if (creates_dialog(out)) add_record_route(ctx, env_);
+  apply_strict_route(out);
+  add_via(out, env_, ctx.next_hop->proto, stateful_branch(loop_hash(*ctx.in), ++branch_counter_));
+  txn::txn_id client = layer_.create_request(ctx.out, *ctx.next_hop);
+  if (client == 0) return false;
+  rc.branches.push_back(branch_state{client, 0, nullptr, *ctx.next_hop, false});
+  if (rc.retry) rc.retry->tried.push_back(*ctx.next_hop);
   client_to_server_[client] = ctx.server;
   ++counters_.forwarded;
   log::interaction("{} {} from {} forwarded to {}", out.method(), out.request_uri(),
                    ctx.from.to_string(), ctx.next_hop->to_string());
   layer_.start(client);
+  return true;
+}
+
+bool proxy_core::try_next_server(response_context& rc, branch_state& failed) {
+  if (!rc.retry || rc.cancelled || rc.final_forwarded || failed.provisional) return false;
+  bool answered_503 = failed.response && failed.final_status == 503;
+  bool unreachable = !failed.response && (failed.final_status == 503 || failed.final_status == 408);
+  if (!answered_503 && !unreachable) return false;
+  if (prober_) {
+    prober_->report(
+        failed.target, answered_503 ? health::verdict::unavailable : health::verdict::silent,
+        answered_503
+            ? health::parse_retry_after(failed.response->value(sip::header_id::retry_after))
+            : std::chrono::seconds(0));
+  }
+  auto tried = [&](const transport::peer& p) {
+    for (const auto& t : rc.retry->tried) {
+      if (t.address == p.address && t.port == p.port) return true;
+    }
+    return false;
+  };
+  auto untried_member = [&](const routing::server_pair& pair) -> const routing::member* {
+    for (const routing::member* m : {&pair.primary, pair.backup ? &*pair.backup : nullptr}) {
+      if (m && m->state == routing::member_state::active && !tried(m->address)) return m;
+    }
+    return nullptr;
+  };
+  // The other member of the same pair first, then (cluster) another pair.
+  const routing::server_pair* pair =
+      env_.servers.pair_at(failed.target.address, failed.target.port);
+  const routing::member* next = pair ? untried_member(*pair) : nullptr;
+  if (!next && !env_.settings.standalone()) {
+    pair = env_.selector.pick(
+        [&](const routing::server_pair& p) { return untried_member(p) != nullptr; });
+    next = pair ? untried_member(*pair) : nullptr;
+  }
+  if (!next) return false;
+
+  request_context ctx;
+  ctx.in = rc.request;
+  ctx.out = rc.retry->base->derive();
+  ctx.from = rc.retry->from;
+  ctx.server = rc.server;
+  ctx.target_pair = pair;
+  ctx.next_hop = next->address;
+  log::interaction("{} {}: {} {}, trying {}", rc.request->method(), rc.request->request_uri(),
+                   failed.target.to_string(),
+                   answered_503 ? "answered 503" : "could not be reached",
+                   next->address.to_string());
+  if (!env_.settings.standalone())
+    env_.sessions.record(rc.request->value(sip::header_id::call_id), pair->index);
+  ++counters_.retries;
+  return send_branch(rc, ctx);
 }
 
 void proxy_core::on_cancel(txn::txn_id cancel_server, const sip::message_ptr& cancel,
@@ -141,6 +197,7 @@ void proxy_core::on_response(txn::txn_id client, const sip::message_ptr& respons
   if (status == 100) return;  // hop by hop: we sent our own
   if (!strip_own_via(*response)) return;
   if (status < 200) {
+    if (branch_state* pb = rc.branch_of(client)) pb->provisional = true;
     if (!rc.final_forwarded) {
       ++counters_.responses_relayed;
       layer_.respond(rc.server, status, response->serialize());
@@ -162,6 +219,7 @@ void proxy_core::on_response(txn::txn_id client, const sip::message_ptr& respons
   if (!b || b->final_status != 0) return;
   b->final_status = status;
   b->response = response;
+  if (try_next_server(rc, *b)) return;
   finish_if_done(rc);
 }
 
@@ -174,6 +232,7 @@ void proxy_core::on_client_failed(txn::txn_id client, int status) {
   if (!b || b->final_status != 0) return;
   log::interaction("branch to {} failed: {}", it->second.request->request_uri(), status);
   b->final_status = status;
+  if (try_next_server(it->second, *b)) return;
   finish_if_done(it->second);
 }
 
@@ -188,6 +247,15 @@ void proxy_core::relay_final(response_context& rc, const branch_state& b) {
   rc.final_forwarded = true;
   ++counters_.responses_relayed;
   int status = b.final_status;
+  if (rc.retry && (status == 503 || (status == 408 && !b.response))) {
+    // Every SIP Server we could choose refused or did not answer: that is this proxy's
+    // own answer now, not a relayed one.
+    layer_.respond(rc.server, 503,
+                   sip::build_response(*rc.request, 503,
+                                       "Service Unavailable (no SIP Server could take the request)",
+                                       local_tag(rc.server), "Retry-After: 5\r\n"));
+    return;
+  }
   if (status == 503 && b.response) {
     // RFC 3261 §16.7 step 6: a 503 from downstream means that server is unavailable, not
     // this proxy; upstream gets a 500.

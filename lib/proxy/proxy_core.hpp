@@ -4,6 +4,7 @@
 
 #include <unordered_map>
 
+#include "health/health_prober.hpp"
 #include "proxy/proxy_env.hpp"
 #include "proxy/request_context.hpp"
 #include "proxy/response_context.hpp"
@@ -17,15 +18,17 @@ struct proxy_counters {
   std::uint64_t answered_locally = 0;
   std::uint64_t responses_relayed = 0;
   std::uint64_t acks_relayed = 0;
+  std::uint64_t retries = 0;  // new requests sent again to another SIP Server
 };
 
 class proxy_core : public txn::transaction_user {
  public:
-  proxy_core(txn::transaction_layer& layer, proxy_env env);
+  // `prober` (may be null) hears what calls find out about SIP Servers.
+  proxy_core(txn::transaction_layer& layer, proxy_env env, health::health_prober* prober = nullptr);
 
   // Draining: new dialogs are refused with 503; requests within dialogs go on.
-  void set_draining(bool on) { draining_ = on; }
-  bool draining() const { return draining_; }
+  void set_draining(bool on) { env_.state.draining = on; }
+  bool draining() const { return env_.state.draining; }
   const proxy_counters& counters() const { return counters_; }
   std::size_t context_count() const { return contexts_.size(); }
 
@@ -42,6 +45,12 @@ class proxy_core : public txn::transaction_user {
  private:
   void answer(const request_context& ctx);
   void forward(request_context& ctx);
+  // Record-Route, strict-route fix-up, our Via; then a client transaction. False when the
+  // transaction could not be created.
+  bool send_branch(response_context& rc, request_context& ctx);
+  // A branch to a SIP Server we chose failed (503 or unreachable): tell the prober and
+  // try the next member or pair. True when a new branch went out.
+  bool try_next_server(response_context& rc, branch_state& failed);
   void finish_if_done(response_context& rc);
   void relay_final(response_context& rc, const branch_state& b);
   bool strip_own_via(sip::message& response) const;
@@ -52,8 +61,8 @@ class proxy_core : public txn::transaction_user {
   proxy_env env_;
   std::unordered_map<txn::txn_id, response_context> contexts_;  // by server transaction
   std::unordered_map<txn::txn_id, txn::txn_id> client_to_server_;
+  health::health_prober* prober_;
   std::uint64_t branch_counter_ = 0;
-  bool draining_ = false;
   proxy_counters counters_;
 };
 

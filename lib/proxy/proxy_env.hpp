@@ -3,16 +3,27 @@
 
 #include "config/settings.hpp"
 #include "proxy/local_identity.hpp"
+#include "proxy/overload_control.hpp"
 #include "routing/next_hop.hpp"
+#include "routing/pair_selector.hpp"
 #include "routing/server_table.hpp"
+#include "routing/session_table.hpp"
 
 namespace sipproxy::proxy {
+
+struct runtime_state {
+  bool draining = false;  // SIGTERM: new dialogs refused, OPTIONS pings answered 503
+};
 
 struct proxy_env {
   const config::settings& settings;
   const local_identity& self;
   routing::server_table& servers;
   const routing::host_table& hosts;
+  overload_control& overload;
+  routing::pair_selector& selector;
+  routing::session_table& sessions;
+  runtime_state& state;
 };
 
 }  // namespace sipproxy::proxy

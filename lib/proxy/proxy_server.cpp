@@ -146,6 +146,11 @@ struct proxy_server::impl {
   std::unique_ptr<txn::asio_timer_driver> driver;
   std::unique_ptr<transport::transport_manager> transport;
   std::unique_ptr<txn::transaction_layer> layer;
+  overload_control overload;
+  std::unique_ptr<routing::pair_selector> selector;
+  routing::memory_session_table sessions;
+  runtime_state state;
+  std::unique_ptr<health::health_prober> prober;
   std::unique_ptr<proxy_core> core;
   asio::signal_set signals{io};
   asio::steady_timer drain_timer{io};
@@ -153,6 +158,12 @@ struct proxy_server::impl {
   bool stopping = false;
 
   void begin_drain();
+  void schedule_session_expiry() {
+    timers.after(std::chrono::seconds(60), [this] {
+      sessions.expire(std::chrono::steady_clock::now());
+      schedule_session_expiry();
+    });
+  }
   void check_drained();
 };
 
@@ -190,8 +201,17 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.transport = std::make_unique<transport::transport_manager>(m.io);
   m.layer = std::make_unique<txn::transaction_layer>(*m.transport, m.timers);
   m.transport->set_receiver(*m.layer);
+  m.overload.set_rate(s.overload_ctrl_dialog_rate);
+  m.selector = std::make_unique<routing::pair_selector>(m.servers, s.geo_location);
+  m.selector->set_method(s.load_balancing == "random" ? routing::balance_method::random
+                                                      : routing::balance_method::round_robin);
+  m.prober = std::make_unique<health::health_prober>(
+      *m.layer, m.timers, m.servers, m.settings,
+      health::prober_identity{m.identity->via_host(), m.identity->port()});
   m.core = std::make_unique<proxy_core>(*m.layer,
-                                        proxy_env{m.settings, *m.identity, m.servers, m.hosts});
+                                        proxy_env{m.settings, *m.identity, m.servers, m.hosts,
+                                                  m.overload, *m.selector, m.sessions, m.state},
+                                        m.prober.get());
   m.layer->set_user(*m.core);
 
   transport::listen_options lo;
@@ -233,6 +253,7 @@ void proxy_server::impl::begin_drain() {
     return;
   }
   stopping = true;
+  prober->stop();
   transport->stop_accepting();
   core->set_draining(true);
   drain_deadline = std::chrono::steady_clock::now() + options.drain_timeout;
@@ -334,6 +355,12 @@ void proxy_server::reload() {
   m.settings.send_data_timeout = fresh.send_data_timeout;
   m.settings.wait_response_timeout = fresh.wait_response_timeout;
   m.settings.feature_server_address = fresh.feature_server_address;
+  m.settings.load_balancing = fresh.load_balancing;
+  m.overload.set_rate(m.settings.overload_ctrl_dialog_rate);
+  m.selector->set_method(m.settings.load_balancing == "random"
+                             ? routing::balance_method::random
+                             : routing::balance_method::round_robin);
+  m.prober->reconfigure();
   log::standard("reload of {} done: {} option(s) applied", m.settings.file, changed);
 }
 

@@ -29,6 +29,10 @@ struct request_context {
   std::optional<transport::peer> next_hop;
   const routing::server_pair* target_pair = nullptr;
 
+  // The target was chosen by us for a new request from an endpoint: another member or pair
+  // may be tried if it answers 503 or cannot be reached.
+  bool retargetable = false;
+
   // Set by a step that answers instead of forwarding.
   int status = 0;
   std::string reason;

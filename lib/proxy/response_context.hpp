@@ -2,9 +2,11 @@
 // responses, and the choice of the best one.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "sip/message.hpp"
+#include "transport/peer.hpp"
 #include "txn/transaction_user.hpp"
 
 namespace sipproxy::proxy {
@@ -13,6 +15,16 @@ struct branch_state {
   txn::txn_id client = 0;
   int final_status = 0;       // 0 while pending
   sip::message_ptr response;  // the final response received (null when synthesized)
+  transport::peer target;     // where this branch went
+  bool provisional = false;   // a 101-199 came back
+};
+
+// What it takes to send the request again to another SIP Server member or pair, when the
+// proxy chose the target itself (a new request from an endpoint).
+struct retry_state {
+  sip::message_ptr base;  // the request after Max-Forwards, before Record-Route and Via
+  transport::peer from;   // where it came from (for Record-Route's transport)
+  std::vector<transport::peer> tried;
 };
 
 struct response_context {
@@ -21,6 +33,7 @@ struct response_context {
   std::vector<branch_state> branches;
   bool final_forwarded = false;
   bool cancelled = false;
+  std::optional<retry_state> retry;
 
   branch_state* branch_of(txn::txn_id client);
   bool all_final() const;

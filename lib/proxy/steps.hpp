@@ -7,6 +7,8 @@
 
 namespace sipproxy::proxy {
 
+// The seed's overload control: new INVITEs above overload-ctrl-dialog-rate → 503.
+step_result check_overload(request_context& ctx, const proxy_env& env);
 // §16.3 step 2: a Request-URI scheme we do not speak → 416.
 step_result check_uri_scheme(request_context& ctx, const proxy_env& env);
 // Notes whether the request is addressed to the proxy itself (OPTIONS ping).
@@ -26,6 +28,7 @@ using step = step_result (*)(request_context&, const proxy_env&);
 
 // The request path, in order. A reader sees the whole of it here.
 inline constexpr step request_path[] = {
+    check_overload,       // 503 above overload-ctrl-dialog-rate, before any other work
     check_uri_scheme,     // 416
     classify_source,      // from a SIP Server? to the proxy itself?
     check_max_forwards,   // 483, or 200 for OPTIONS to us

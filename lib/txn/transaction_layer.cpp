@@ -260,8 +260,8 @@ void transaction_layer::abandon(txn_id client) {
   it->second->abandon();
 }
 
-txn_id transaction_layer::create_request(const sip::message_ptr& request,
-                                         const transport::peer& to, client_user* owner) {
+txn_id transaction_layer::create_request(const sip::message_ptr& request, const transport::peer& to,
+                                         client_user* owner) {
   auto key = client_key(*request);
   if (!key || clients_.count(*key)) return 0;
   txn_id id = next_id_++;

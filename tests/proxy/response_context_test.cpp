@@ -10,7 +10,12 @@ namespace {
 response_context with(std::initializer_list<int> statuses) {
   response_context rc;
   txn::txn_id id = 10;
-  for (int s : statuses) rc.branches.push_back(branch_state{id++, s, nullptr});
+  for (int s : statuses) {
+    branch_state b;
+    b.client = id++;
+    b.final_status = s;
+    rc.branches.push_back(b);
+  }
   return rc;
 }
 

@@ -1,0 +1,88 @@
+// Active out-of-service detection (the seed's "Active out-of-service detection" and
+// "SIP Server inactive state support"): every member of every SIP Server pair is pinged
+// with OPTIONS; what the answers say (member_health) sets the member's state in the
+// server table, which decides where new dialogs go. Calls report what they see too (a
+// 503 or a transport failure to a new INVITE).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "health/member_health.hpp"
+#include "routing/server_table.hpp"
+#include "txn/transaction_layer.hpp"
+
+namespace sipproxy::health {
+
+struct prober_identity {
+  std::string via_host;
+  std::uint16_t port = 5060;
+};
+
+struct member_status {
+  std::string pair;
+  std::string role;  // "primary" / "backup"
+  std::string address;
+  routing::member_state state;
+  double last_rtt_ms = -1;  // of the last answered probe; -1 when none
+  std::uint64_t probes_sent = 0;
+  std::uint64_t probes_answered = 0;
+};
+
+class health_prober : public txn::client_user {
+ public:
+  health_prober(txn::transaction_layer& layer, txn::timer_queue& timers,
+                routing::server_table& servers, const config::settings& settings,
+                prober_identity self, probe_policy policy = {});
+  ~health_prober() override;
+
+  // Starts probing (no-op while oos-check is 0).
+  void start();
+  void stop();
+  // oos-check / oos-force changed: probe on the new schedule from now.
+  void reconfigure();
+  // A call's verdict on a member (503 or failure to a new INVITE).
+  void report(const transport::peer& member, verdict v, std::chrono::seconds retry_after);
+
+  std::vector<member_status> status() const;
+
+  void on_response(txn::txn_id client, const sip::message_ptr& response) override;
+  void on_client_failed(txn::txn_id client, int status) override;
+
+ private:
+  struct target {
+    std::size_t pair = 0;
+    bool backup = false;
+    member_health health;
+    txn::txn_id pending = 0;
+    txn::timer_queue::timer_id timer = 0;
+    txn::timer_queue::time_point sent_at{};
+    double last_rtt_ms = -1;
+    std::uint64_t sent = 0;
+    std::uint64_t answered = 0;
+  };
+
+  routing::member& member_of(const target& t);
+  void schedule(std::size_t i, std::chrono::milliseconds after);
+  void send_probe(std::size_t i);
+  void on_deadline(std::size_t i);
+  void apply(std::size_t i, verdict v, std::chrono::seconds retry_after, const char* why);
+  target* find(txn::txn_id client, std::size_t* index);
+
+  txn::transaction_layer& layer_;
+  txn::timer_queue& timers_;
+  routing::server_table& servers_;
+  const config::settings& settings_;
+  prober_identity self_;
+  probe_policy policy_;
+  std::vector<target> targets_;
+  std::vector<bool> pair_available_;
+  std::uint32_t cseq_ = 1;
+  bool running_ = false;
+};
+
+// The seconds of a Retry-After value ("120", "120 (maintenance);duration=60"), 0 if none.
+std::chrono::seconds parse_retry_after(std::string_view value);
+
+}  // namespace sipproxy::health
