@@ -26,7 +26,7 @@ SIPP = os.environ.get("SIPP", "/usr/bin/sipp")
 READY_EVENT = "40004"          # SPR_PROXY_INITIALIZED
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
-SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:")
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
 def ci() -> bool:
