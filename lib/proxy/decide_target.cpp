@@ -1,3 +1,4 @@
+#include "proxy/aor.hpp"
 #include "proxy/options_answer.hpp"
 #include "proxy/steps.hpp"
 #include "sip/name_addr.hpp"
@@ -59,11 +60,54 @@ const routing::server_pair* affine_pair(const sip::message& m, const proxy_env& 
   return nullptr;
 }
 
+// Towards an endpoint (a request from a SIP Server or the Feature Server): a registered
+// address-of-record goes to its most recent contact over the flow it registered on; a
+// registered contact URI goes over its flow; anything else follows the Request-URI.
+step_result to_endpoint(request_context& ctx, const proxy_env& env) {
+  sip::message& out = *ctx.out;
+  auto ruri = sip::parse_uri(out.request_uri());
+  if (!ruri) return to_uri(ctx, out.request_uri(), env);
+  bool local = env.self.is_local(ruri->host, ruri->port);
+  if (!ruri->user.empty()) {
+    auto bindings = env.bindings.lookup(canonical_aor(*ruri, env.self));
+    if (!bindings.empty()) {
+      const registrar::binding* newest = &bindings.front();
+      for (const auto& b : bindings) {
+        if (b.expires > newest->expires) newest = &b;
+      }
+      out.set_request_uri(newest->contact);
+      ctx.next_hop = newest->flow;
+      return step_result::next;
+    }
+    if (local) {
+      ctx.respond(480, "Temporarily Unavailable (no registration for this address)");
+      return step_result::done;
+    }
+  }
+  if (auto b = env.bindings.by_contact(out.request_uri())) {
+    ctx.next_hop = b->flow;
+    return step_result::next;
+  }
+  return to_uri(ctx, out.request_uri(), env);
+}
+
+bool is_message_summary(const sip::message& m) {
+  std::string_view event = m.value(sip::header_id::event);
+  return sip::iequals(sip::trim(event.substr(0, event.find(';'))), "message-summary");
+}
+
+std::string from_aor(const sip::message& m, const proxy_env& env) {
+  auto na = sip::parse_name_addr(m.value(sip::header_id::from));
+  auto u = na ? sip::parse_uri(na->uri) : std::nullopt;
+  return u ? canonical_aor(*u, env.self) : std::string();
+}
+
 }  // namespace
 
 step_result decide_target(request_context& ctx, const proxy_env& env) {
   const sip::message& out = *ctx.out;
   bool from_server = ctx.source_pair != nullptr;
+  bool trusted = from_server || ctx.from_feature_server;
 
   // Loose routing: a Route left after ours names the next hop (RFC 3261 §16.5, §16.6.6).
   if (const sip::header* route = out.first(sip::header_id::route)) {
@@ -73,8 +117,11 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
       return step_result::done;
     }
     step_result r = to_uri(ctx, na->uri, env);
+    bool to_fs = ctx.next_hop && env.state.feature_server &&
+                 ctx.next_hop->address == env.state.feature_server->address &&
+                 ctx.next_hop->port == env.state.feature_server->port;
     // An endpoint may not use the proxy to reach anything but the SIP Servers: no open relay.
-    if (!from_server && !ctx.target_pair) {
+    if (!trusted && !ctx.target_pair && !to_fs) {
       ctx.respond(403, "Forbidden (relaying to " + std::string(na->uri) + " is not allowed)");
       return step_result::done;
     }
@@ -93,16 +140,15 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
     return step_result::done;
   }
 
-  if (from_server) {
-    if (!env.settings.standalone())
+  if (trusted) {
+    if (from_server && !env.settings.standalone())
       env.sessions.record(out.value(sip::header_id::call_id), ctx.source_pair->index);
-    // Towards an endpoint: the Request-URI says where.
-    auto ruri = sip::parse_uri(out.request_uri());
-    if (ruri && env.self.is_local(ruri->host, ruri->port)) {
-      // Addressed to a user at the proxy's own domain: a registered endpoint's AOR.
-      ctx.respond(480, "Temporarily Unavailable (no registration for this address)");
-      return step_result::done;
-    }
+    return to_endpoint(ctx, env);
+  }
+
+  // Within a dialog with the Feature Server (re-SUBSCRIBE): its contact.
+  if (ctx.rr_feature_server) {
+    ctx.to_feature_server = true;
     return to_uri(ctx, out.request_uri(), env);
   }
 
@@ -112,6 +158,23 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
       return to_member(ctx, *pair, true, env);
   }
   bool in_dialog = !sip::tag_of(out.value(sip::header_id::to)).empty();
+  // MWI (RFC 3842): a registered endpoint's message-summary SUBSCRIBE goes to the Feature
+  // Server.
+  if (!in_dialog && out.method() == "SUBSCRIBE" && is_message_summary(out) &&
+      !env.bindings.lookup(from_aor(out, env)).empty()) {
+    if (!env.state.feature_server) {
+      ctx.respond(489, "Bad Event (no feature-server-address for message-summary)");
+      return step_result::done;
+    }
+    ctx.to_feature_server = true;
+    ctx.next_hop = env.state.feature_server;
+    return step_result::next;
+  }
+  if (out.method() == "REGISTER") {
+    auto na = sip::parse_name_addr(out.value(sip::header_id::to));
+    if (auto u = na ? sip::parse_uri(na->uri) : std::nullopt; u && !u->user.empty())
+      ctx.aor = canonical_aor(*u, env.self);
+  }
   if (env.settings.standalone()) {
     const routing::server_pair* pair = env.servers.by_name(env.settings.serving_sipserver);
     ctx.retargetable = !in_dialog;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "proxy/record_route_params.hpp"
 #include "sip/cseq.hpp"
 #include "sip/name_addr.hpp"
@@ -15,11 +17,15 @@ std::string host_for_uri(const std::string& host) {
   return host;
 }
 
-std::string rr_value(const proxy_env& env, transport::protocol proto, std::size_t index,
-                     std::string_view dn) {
+std::string rr_value(const proxy_env& env, transport::protocol proto,
+                     std::optional<std::size_t> index, std::string_view dn) {
   std::string v = fmt::format("<sip:{}:{}", host_for_uri(env.self.rr_host()), env.self.rr_port());
   if (proto == transport::protocol::tcp) v += ";transport=tcp";
-  v += fmt::format(";lr;{}={}", sps_param, index);
+  if (index) {
+    v += fmt::format(";lr;{}={}", sps_param, *index);
+  } else {
+    v += fmt::format(";lr;{}", fs_param);
+  }
   if (!dn.empty()) v += fmt::format(";{}={}", dn_param, dn);
   v += ">";
   return v;
@@ -56,7 +62,7 @@ bool creates_dialog(const sip::message& m) {
 
 void add_record_route(request_context& ctx, const proxy_env& env) {
   sip::message& out = *ctx.out;
-  std::size_t index = 0;
+  std::optional<std::size_t> index = 0;
   std::string dn;
   if (ctx.source_pair) {
     // SIP Server → endpoint: the DN is the called endpoint.
@@ -68,6 +74,7 @@ void add_record_route(request_context& ctx, const proxy_env& env) {
       if (auto u = sip::parse_uri(na->uri)) dn = safe_dn(u->user);
     }
   }
+  if (ctx.from_feature_server || ctx.to_feature_server) index.reset();
   transport::protocol in = ctx.from.proto;
   transport::protocol outp = ctx.next_hop ? ctx.next_hop->proto : in;
   if (in != outp) {

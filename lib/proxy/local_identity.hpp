@@ -24,6 +24,10 @@ class local_identity {
   const std::string& rr_host() const { return rr_host_; }
   std::uint16_t rr_port() const { return rr_port_; }
 
+  // The one name registrations at this proxy are kept under: internal-domain, else the
+  // Record-Route host.
+  const std::string& domain() const { return domain_.empty() ? rr_host_ : domain_; }
+
   // Whether host[:port] (port 0 = absent) designates this proxy.
   bool is_local(std::string_view host, std::uint16_t port) const;
   // Whether a Via sent-by is one this proxy writes.

@@ -14,7 +14,10 @@
 namespace sipproxy::proxy {
 
 proxy_core::proxy_core(txn::transaction_layer& layer, proxy_env env, health::health_prober* prober)
-    : layer_(layer), env_(std::move(env)), prober_(prober) {}
+    : layer_(layer),
+      env_(std::move(env)),
+      prober_(prober),
+      registrar_(env_.bindings, env_.settings.app) {}
 
 std::string proxy_core::local_tag(txn::txn_id server) const {
   return fmt::format("sp{:x}", server * 2654435761u);
@@ -58,6 +61,13 @@ void proxy_core::forward(request_context& ctx) {
   response_context& rc = contexts_[ctx.server];
   rc.server = ctx.server;
   rc.request = ctx.in;
+  if (ctx.out->method() == "REGISTER" && !ctx.aor.empty()) {
+    // registrar-default-timeout: the lesser of it and the client's expiry goes to the SIP
+    // Server (and, below, back to the endpoint in the 200 OK).
+    registrar::cap_expires(*ctx.out,
+                           static_cast<std::uint32_t>(env_.settings.registrar_default_timeout));
+    rc.registration = registration_state{ctx.aor, ctx.from, ctx.out->derive()};
+  }
   if (ctx.retargetable) rc.retry = retry_state{ctx.out->derive(), ctx.from, {}};
   if (!send_branch(rc, ctx)) {
     contexts_.erase(ctx.server);
@@ -205,6 +215,16 @@ void proxy_core::on_response(txn::txn_id client, const sip::message_ptr& respons
     return;
   }
   branch_state* b = rc.branch_of(client);
+  if (status < 300 && rc.registration && !rc.final_forwarded) {
+    const auto& reg = *rc.registration;
+    auto r = registrar_.on_registered(*reg.request, *response, reg.flow, reg.aor,
+                                      registrar::wall_clock::now());
+    counters_.registrations_stored += r.stored;
+    log::interaction("REGISTER {} via {}: {} binding(s) stored, {} removed", reg.aor,
+                     reg.flow.to_string(), r.stored, r.removed);
+    registrar::cap_expires(*response,
+                           static_cast<std::uint32_t>(env_.settings.registrar_default_timeout));
+  }
   if (status < 300) {
     // Every 2xx goes upstream at once, retransmissions included (RFC 6026).
     if (b && b->final_status == 0) b->final_status = status;

@@ -8,6 +8,7 @@
 #include "proxy/proxy_env.hpp"
 #include "proxy/request_context.hpp"
 #include "proxy/response_context.hpp"
+#include "registrar/registrar.hpp"
 #include "txn/transaction_layer.hpp"
 
 namespace sipproxy::proxy {
@@ -19,6 +20,7 @@ struct proxy_counters {
   std::uint64_t responses_relayed = 0;
   std::uint64_t acks_relayed = 0;
   std::uint64_t retries = 0;  // new requests sent again to another SIP Server
+  std::uint64_t registrations_stored = 0;
 };
 
 class proxy_core : public txn::transaction_user {
@@ -62,6 +64,7 @@ class proxy_core : public txn::transaction_user {
   std::unordered_map<txn::txn_id, response_context> contexts_;  // by server transaction
   std::unordered_map<txn::txn_id, txn::txn_id> client_to_server_;
   health::health_prober* prober_;
+  registrar::registrar registrar_;
   std::uint64_t branch_counter_ = 0;
   proxy_counters counters_;
 };

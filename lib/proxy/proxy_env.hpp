@@ -1,9 +1,12 @@
 // What the request steps read: the configuration, who we are, the SIP Servers, names.
 #pragma once
 
+#include <optional>
+
 #include "config/settings.hpp"
 #include "proxy/local_identity.hpp"
 #include "proxy/overload_control.hpp"
+#include "registrar/binding_store.hpp"
 #include "routing/next_hop.hpp"
 #include "routing/pair_selector.hpp"
 #include "routing/server_table.hpp"
@@ -13,6 +16,7 @@ namespace sipproxy::proxy {
 
 struct runtime_state {
   bool draining = false;  // SIGTERM: new dialogs refused, OPTIONS pings answered 503
+  std::optional<transport::peer> feature_server;  // feature-server-address, resolved
 };
 
 struct proxy_env {
@@ -24,6 +28,7 @@ struct proxy_env {
   routing::pair_selector& selector;
   routing::session_table& sessions;
   runtime_state& state;
+  registrar::binding_store& bindings;
 };
 
 }  // namespace sipproxy::proxy

@@ -17,6 +17,7 @@
 #include "config/option_table.hpp"
 #include "log/logger.hpp"
 #include "proxy/proxy_core.hpp"
+#include "sip/cseq.hpp"
 #include "transport/transport_manager.hpp"
 #include "txn/asio_timer_driver.hpp"
 #include "txn/transaction_layer.hpp"
@@ -111,6 +112,27 @@ static std::string via_host_of(const config::settings& s) {
   return ip->to_string();
 }
 
+// feature-server-address ("host:port") as a UDP peer; nullopt when unset or unresolvable
+// (logged with 40005).
+static std::optional<transport::peer> resolve_feature_server(const std::string& hp) {
+  if (hp.empty()) return std::nullopt;
+  std::size_t colon = hp.rfind(':');
+  std::string host = hp.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  auto port = sip::parse_uint(hp.substr(colon + 1), 65535);
+  auto ip = resolve_blocking(host);
+  if (!ip || !port) {
+    log::event(log::event_id::host_not_resolved,
+               "Cannot resolve feature-server-address '{}': MWI SUBSCRIBEs get 489", hp);
+    return std::nullopt;
+  }
+  transport::peer p;
+  p.address = transport::normalize(*ip);
+  p.port = static_cast<std::uint16_t>(*port);
+  return p;
+}
+
 void preflight(const config::settings& s) {
   // The seed's 40000: this instance must be one of the pool's.
   if (!s.sipproxy_applications.empty()) {
@@ -149,6 +171,7 @@ struct proxy_server::impl {
   overload_control overload;
   std::unique_ptr<routing::pair_selector> selector;
   routing::memory_session_table sessions;
+  registrar::memory_binding_store bindings;
   runtime_state state;
   std::unique_ptr<health::health_prober> prober;
   std::unique_ptr<proxy_core> core;
@@ -158,6 +181,13 @@ struct proxy_server::impl {
   bool stopping = false;
 
   void begin_drain();
+  void schedule_binding_expiry() {
+    timers.after(std::chrono::seconds(1), [this] {
+      if (std::size_t n = bindings.expire(registrar::wall_clock::now()))
+        log::interaction("{} registration binding(s) expired", n);
+      schedule_binding_expiry();
+    });
+  }
   void schedule_session_expiry() {
     timers.after(std::chrono::seconds(60), [this] {
       sessions.expire(std::chrono::steady_clock::now());
@@ -208,10 +238,11 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.prober = std::make_unique<health::health_prober>(
       *m.layer, m.timers, m.servers, m.settings,
       health::prober_identity{m.identity->via_host(), m.identity->port()});
-  m.core = std::make_unique<proxy_core>(*m.layer,
-                                        proxy_env{m.settings, *m.identity, m.servers, m.hosts,
-                                                  m.overload, *m.selector, m.sessions, m.state},
-                                        m.prober.get());
+  m.core = std::make_unique<proxy_core>(
+      *m.layer,
+      proxy_env{m.settings, *m.identity, m.servers, m.hosts, m.overload, *m.selector, m.sessions,
+                m.state, m.bindings},
+      m.prober.get());
   m.layer->set_user(*m.core);
 
   transport::listen_options lo;
@@ -361,6 +392,7 @@ void proxy_server::reload() {
                              ? routing::balance_method::random
                              : routing::balance_method::round_robin);
   m.prober->reconfigure();
+  m.state.feature_server = resolve_feature_server(m.settings.feature_server_address);
   log::standard("reload of {} done: {} option(s) applied", m.settings.file, changed);
 }
 

@@ -13,6 +13,8 @@ namespace sipproxy::proxy {
 
 inline constexpr std::string_view sps_param = "sps";
 inline constexpr std::string_view dn_param = "dn";
+// Marks the Record-Route of a dialog with the Feature Server (MWI SUBSCRIBE/NOTIFY).
+inline constexpr std::string_view fs_param = "fs";
 
 inline std::optional<std::size_t> server_index_of(const sip::uri& u) {
   auto v = u.param(sps_param);

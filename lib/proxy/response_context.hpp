@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "sip/message.hpp"
@@ -27,6 +28,13 @@ struct retry_state {
   std::vector<transport::peer> tried;
 };
 
+// A REGISTER on its way to the SIP Server: what to store when it answers 2xx.
+struct registration_state {
+  std::string aor;
+  transport::peer flow;      // where the endpoint is reached
+  sip::message_ptr request;  // as forwarded (Contacts, Expires after the cap)
+};
+
 struct response_context {
   txn::txn_id server = 0;
   sip::message_ptr request;  // as received: synthesized responses are built from it
@@ -34,6 +42,7 @@ struct response_context {
   bool final_forwarded = false;
   bool cancelled = false;
   std::optional<retry_state> retry;
+  std::optional<registration_state> registration;
 
   branch_state* branch_of(txn::txn_id client);
   bool all_final() const;

@@ -1,0 +1,60 @@
+// Where bindings live. The pool replicates through this interface; memory_binding_store
+// keeps them in this process, expiring them from one heap (no timer per binding).
+#pragma once
+
+#include <optional>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "registrar/binding.hpp"
+
+namespace sipproxy::registrar {
+
+class binding_store {
+ public:
+  virtual ~binding_store() = default;
+  // Adds or replaces the binding of b.aor to b.contact.
+  virtual void put(const binding& b) = 0;
+  virtual void remove(std::string_view aor, std::string_view contact) = 0;
+  virtual void remove_all(std::string_view aor) = 0;
+  virtual std::vector<binding> lookup(std::string_view aor) const = 0;
+  // The binding whose contact is this URI (contact_key equality).
+  virtual std::optional<binding> by_contact(std::string_view contact_uri) const = 0;
+  virtual std::size_t size() const = 0;
+  // Removes every binding expired at `now`; returns how many.
+  virtual std::size_t expire(wall_clock::time_point now) = 0;
+};
+
+class memory_binding_store : public binding_store {
+ public:
+  void put(const binding& b) override;
+  void remove(std::string_view aor, std::string_view contact) override;
+  void remove_all(std::string_view aor) override;
+  std::vector<binding> lookup(std::string_view aor) const override;
+  std::optional<binding> by_contact(std::string_view contact_uri) const override;
+  std::size_t size() const override { return count_; }
+  std::size_t expire(wall_clock::time_point now) override;
+
+ private:
+  struct hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct deadline {
+    wall_clock::time_point when;
+    std::string aor;
+    std::string contact;
+    bool operator>(const deadline& o) const { return when > o.when; }
+  };
+  void erase(std::string_view aor, std::string_view contact);
+
+  std::unordered_map<std::string, std::vector<binding>, hash, std::equal_to<>> by_aor_;
+  std::unordered_map<std::string, std::string, hash, std::equal_to<>> aor_of_contact_;  // key → aor
+  std::priority_queue<deadline, std::vector<deadline>, std::greater<>> deadlines_;
+  std::size_t count_ = 0;
+};
+
+}  // namespace sipproxy::registrar
