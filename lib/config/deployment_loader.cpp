@@ -194,6 +194,33 @@ int to_int(const std::string& v) {
 
 }  // namespace
 
+void derive_typed(settings& s) {
+  auto& v = s.values;
+  s.role = to_int(v["sipproxy-role"]);
+  s.applications = split_list(v["applications"]);
+  s.sipproxy_applications = split_list(v["sipproxy-applications"]);
+  s.serving_sipserver = v["serving-sipserver"];
+  if (s.applications.empty() && !s.serving_sipserver.empty())
+    s.applications.push_back(s.serving_sipserver);
+  s.contact_address = v["contact-address"];
+  s.internal_domain = v["internal-domain"];
+  s.feature_server_address = v["feature-server-address"];
+  s.geo_location = v["geo-location"];
+  s.sip_address = v["sip-address"];
+  s.mgmt_token = v["mgmt-token"];
+  s.load_balancing = v["load-balancing"];
+  s.resolve_host = v["resolve-host"] == "true";
+  s.oos_check = to_int(v["oos-check"]);
+  s.oos_force = to_int(v["oos-force"]);
+  s.overload_ctrl_dialog_rate = to_int(v["overload-ctrl-dialog-rate"]);
+  s.registrar_default_timeout = to_int(v["registrar-default-timeout"]);
+  s.send_data_timeout = to_int(v["send-data-timeout"]);
+  s.wait_response_timeout = to_int(v["wait-response-timeout"]);
+  s.client_side_port = to_int(v["client-side-port"]);
+  s.sip_ip_tos = to_int(v["sip-ip-tos"]);
+
+}
+
 settings load_deployment_text(const std::string& text, const std::string& path,
                               const std::string& app) {
   auto sections = parse_ini(text, path);
@@ -262,27 +289,7 @@ settings load_deployment_text(const std::string& text, const std::string& path,
       }
     }
   }
-  auto& v = s.values;
-  s.role = to_int(v["sipproxy-role"]);
-  s.applications = split_list(v["applications"]);
-  s.sipproxy_applications = split_list(v["sipproxy-applications"]);
-  s.serving_sipserver = v["serving-sipserver"];
-  s.contact_address = v["contact-address"];
-  s.internal_domain = v["internal-domain"];
-  s.feature_server_address = v["feature-server-address"];
-  s.geo_location = v["geo-location"];
-  s.sip_address = v["sip-address"];
-  s.mgmt_token = v["mgmt-token"];
-  s.load_balancing = v["load-balancing"];
-  s.resolve_host = v["resolve-host"] == "true";
-  s.oos_check = to_int(v["oos-check"]);
-  s.oos_force = to_int(v["oos-force"]);
-  s.overload_ctrl_dialog_rate = to_int(v["overload-ctrl-dialog-rate"]);
-  s.registrar_default_timeout = to_int(v["registrar-default-timeout"]);
-  s.send_data_timeout = to_int(v["send-data-timeout"]);
-  s.wait_response_timeout = to_int(v["wait-response-timeout"]);
-  s.client_side_port = to_int(v["client-side-port"]);
-  s.sip_ip_tos = to_int(v["sip-ip-tos"]);
+  derive_typed(s);
 
   // References between sections.
   if (s.standalone() && s.serving_sipserver.empty())

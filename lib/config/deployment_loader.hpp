@@ -12,6 +12,10 @@ namespace sipproxy::config {
 
 settings load_deployment(const std::string& path, const std::string& app);
 
+// Sets the typed fields of `s` (role, oos_check, ...) from its `values` map: after a
+// runtime change of an option's value.
+void derive_typed(settings& s);
+
 // The same from text (tests); `path` only names it in errors.
 settings load_deployment_text(const std::string& text, const std::string& path,
                               const std::string& app);

@@ -16,6 +16,8 @@
 #include "config/deployment_loader.hpp"
 #include "config/option_table.hpp"
 #include "log/logger.hpp"
+#include "mgmt/mgmt_server.hpp"
+#include "proxy/management.hpp"
 #include "proxy/proxy_core.hpp"
 #include "sip/cseq.hpp"
 #include "transport/transport_manager.hpp"
@@ -175,12 +177,23 @@ struct proxy_server::impl {
   runtime_state state;
   std::unique_ptr<health::health_prober> prober;
   std::unique_ptr<proxy_core> core;
+  std::unique_ptr<management> commands;
+  std::unique_ptr<mgmt::mgmt_server> mgmt;
   asio::signal_set signals{io};
   asio::steady_timer drain_timer{io};
   std::chrono::steady_clock::time_point drain_deadline;
   bool stopping = false;
 
   void begin_drain();
+  // The options that take effect immediately changed in settings.values: apply them.
+  void apply_runtime_options() {
+    config::derive_typed(settings);
+    overload.set_rate(settings.overload_ctrl_dialog_rate);
+    selector->set_method(settings.load_balancing == "random" ? routing::balance_method::random
+                                                             : routing::balance_method::round_robin);
+    prober->reconfigure();
+    state.feature_server = resolve_feature_server(settings.feature_server_address);
+  }
   void schedule_binding_expiry() {
     timers.after(std::chrono::seconds(1), [this] {
       if (std::size_t n = bindings.expire(registrar::wall_clock::now()))
@@ -258,6 +271,21 @@ proxy_server::proxy_server(config::settings settings, server_options options)
                         : std::string(", the default"),
                     s.sip_address.empty() ? "" : ", sip-address = " + s.sip_address));
 
+  if (s.self.mgmt_port) {
+    m.commands = std::make_unique<management>(management_view{
+        m.settings, m.servers, *m.prober, m.bindings, m.sessions, *m.core, *m.layer, m.overload,
+        [&m] { m.apply_runtime_options(); }, [&m](bool on) { m.core->set_draining(on); }});
+    m.mgmt = std::make_unique<mgmt::mgmt_server>(m.io, *m.commands, s.mgmt_token);
+    if (std::string err = m.mgmt->listen(s.self.mgmt_address, *s.self.mgmt_port); !err.empty())
+      throw startup_error(log::event_id::mgmt_listener_cannot_start,
+                          fmt::format("Cannot start Mgmt listener: {} (mgmt-port = {})", err,
+                                      *s.self.mgmt_port));
+  }
+  m.state.feature_server = resolve_feature_server(s.feature_server_address);
+  m.prober->start();
+  m.schedule_session_expiry();
+  m.schedule_binding_expiry();
+
   std::string servers_text;
   for (const auto& p : m.servers.pairs()) {
     if (!servers_text.empty()) servers_text += ", ";
@@ -285,6 +313,7 @@ void proxy_server::impl::begin_drain() {
   }
   stopping = true;
   prober->stop();
+  if (mgmt) mgmt->stop();
   transport->stop_accepting();
   core->set_draining(true);
   drain_deadline = std::chrono::steady_clock::now() + options.drain_timeout;
@@ -379,20 +408,7 @@ void proxy_server::reload() {
                       app.name, describe(old), describe(app));
     }
   }
-  m.settings.oos_check = fresh.oos_check;
-  m.settings.oos_force = fresh.oos_force;
-  m.settings.overload_ctrl_dialog_rate = fresh.overload_ctrl_dialog_rate;
-  m.settings.registrar_default_timeout = fresh.registrar_default_timeout;
-  m.settings.send_data_timeout = fresh.send_data_timeout;
-  m.settings.wait_response_timeout = fresh.wait_response_timeout;
-  m.settings.feature_server_address = fresh.feature_server_address;
-  m.settings.load_balancing = fresh.load_balancing;
-  m.overload.set_rate(m.settings.overload_ctrl_dialog_rate);
-  m.selector->set_method(m.settings.load_balancing == "random"
-                             ? routing::balance_method::random
-                             : routing::balance_method::round_robin);
-  m.prober->reconfigure();
-  m.state.feature_server = resolve_feature_server(m.settings.feature_server_address);
+  m.apply_runtime_options();
   log::standard("reload of {} done: {} option(s) applied", m.settings.file, changed);
 }
 

@@ -1,0 +1,129 @@
+#include "mgmt/mgmt_server.hpp"
+
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+
+#include "log/logger.hpp"
+
+namespace sipproxy::mgmt {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+class mgmt_server::connection : public std::enable_shared_from_this<connection> {
+ public:
+  connection(tcp::socket s, mgmt_server& owner)
+      : socket_(std::move(s)), timer_(socket_.get_executor()), owner_(owner), in_(max_line) {}
+  ~connection() { --owner_.open_; }
+
+  void start() { do_read(); }
+
+ private:
+  void do_read() {
+    timer_.expires_after(std::chrono::seconds(60));
+    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) {
+        boost::system::error_code ignored;
+        self->socket_.close(ignored);
+      }
+    });
+    asio::async_read_until(socket_, in_, '\n',
+                           [self = shared_from_this()](const boost::system::error_code& ec,
+                                                       std::size_t n) { self->on_read(ec, n); });
+  }
+
+  void on_read(const boost::system::error_code& ec, std::size_t n) {
+    timer_.cancel();
+    if (ec) {
+      if (ec == asio::error::not_found) {
+        out_ = refused("request line longer than 64 KiB").dump() + "\n";
+        asio::async_write(socket_, asio::buffer(out_),
+                          [self = shared_from_this()](const boost::system::error_code&, std::size_t) {});
+      }
+      return;
+    }
+    std::string line(asio::buffers_begin(in_.data()), asio::buffers_begin(in_.data()) + n);
+    in_.consume(n);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    out_ = owner_.answer(line);
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](const boost::system::error_code& wec, std::size_t) {
+                        if (!wec) self->do_read();
+                      });
+  }
+
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  mgmt_server& owner_;
+  asio::streambuf in_;
+  std::string out_;
+};
+
+mgmt_server::mgmt_server(asio::io_context& io, command_handler& handler, std::string token)
+    : io_(io), handler_(handler), token_(std::move(token)), acceptor_(io) {}
+
+mgmt_server::~mgmt_server() { stop(); }
+
+std::string mgmt_server::listen(const std::string& address, std::uint16_t port) {
+  boost::system::error_code ec;
+  auto a = asio::ip::make_address(address, ec);
+  if (ec) return fmt::format("mgmt-address '{}' is not an IP address", address);
+  token_required_ = !a.is_loopback();
+  if (token_required_ && token_.empty())
+    return fmt::format("mgmt-port is bound to {} (not loopback): set mgmt-token in [sipproxy]",
+                       address);
+  tcp::endpoint ep(a, port);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(16, ec);
+  if (ec) return fmt::format("TCP {}:{}: {}", address, port, ec.message());
+  do_accept();
+  return {};
+}
+
+void mgmt_server::stop() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+void mgmt_server::do_accept() {
+  acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      if (open_ >= 64) {
+        boost::system::error_code ignored;
+        s.close(ignored);
+      } else {
+        ++open_;
+        std::make_shared<connection>(std::move(s), *this)->start();
+      }
+    }
+    do_accept();
+  });
+}
+
+std::string mgmt_server::answer(std::string_view line) {
+  std::string error;
+  auto r = decode_request(line, error);
+  json reply;
+  if (!r) {
+    reply = refused("bad request: " + error);
+  } else if (is_mutating(r->cmd) && token_required_ && r->token != token_) {
+    log::standard("management: '{}' refused: {} token", r->cmd, r->token.empty() ? "no" : "wrong");
+    reply = refused("this command needs the deployment's mgmt-token");
+  } else {
+    try {
+      reply = handler_.handle(*r);
+    } catch (const std::exception& e) {
+      reply = refused(std::string("internal error: ") + e.what());
+    }
+  }
+  return reply.dump() + "\n";
+}
+
+}  // namespace sipproxy::mgmt

@@ -1,0 +1,41 @@
+// The management port: a TCP listener whose connections read one JSON request per line
+// and write one reply per line. Lines are capped (64 KiB), idle connections close after
+// 60 s, at most 64 connections at once. Mutating commands need the deployment's
+// mgmt-token when the port is bound to anything but loopback; a wrong token is refused
+// and logged.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <string>
+
+#include "mgmt/command_handler.hpp"
+
+namespace sipproxy::mgmt {
+
+class mgmt_server {
+ public:
+  mgmt_server(boost::asio::io_context& io, command_handler& handler, std::string token);
+  ~mgmt_server();
+
+  // Binds; on failure, a sentence saying why.
+  std::string listen(const std::string& address, std::uint16_t port);
+  void stop();
+  bool token_required() const { return token_required_; }
+  // Answers one line as a connection would (also for tests).
+  std::string answer(std::string_view line);
+
+ private:
+  class connection;
+  void do_accept();
+
+  boost::asio::io_context& io_;
+  command_handler& handler_;
+  std::string token_;
+  bool token_required_ = false;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::size_t open_ = 0;
+};
+
+}  // namespace sipproxy::mgmt

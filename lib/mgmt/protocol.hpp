@@ -1,0 +1,35 @@
+// The management protocol (DESIGN.md): newline-delimited JSON over TCP on mgmt-port, one
+// request object per line, one reply per line. {"cmd": "status"} → {"ok": true, ...};
+// a refusal → {"ok": false, "error": "..."}. The one codec both sipproxyd and
+// sipproxyctl use.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sipproxy::mgmt {
+
+using json = nlohmann::json;
+
+inline constexpr std::size_t max_line = 65536;
+
+struct request {
+  std::string cmd;
+  std::vector<std::string> args;
+  std::string token;
+};
+
+// The wire form of a request, newline included.
+std::string encode(const request& r);
+// Parses one line; nullopt (and `error`) when it is not a request object.
+std::optional<request> decode_request(std::string_view line, std::string& error);
+
+json ok(json body = json::object());
+json refused(std::string_view why);
+
+// Whether a command changes the instance (needs the token off loopback).
+bool is_mutating(std::string_view cmd);
+
+}  // namespace sipproxy::mgmt

@@ -1,0 +1,179 @@
+#include "proxy/management.hpp"
+
+#include <fmt/format.h>
+
+#include "config/option_table.hpp"
+#include "log/logger.hpp"
+
+namespace sipproxy::proxy {
+
+using mgmt::json;
+
+management::management(management_view view)
+    : v_(std::move(view)), started_(std::chrono::steady_clock::now()) {}
+
+json management::handle(const mgmt::request& r) {
+  if (r.cmd == "status") return mgmt::ok(status());
+  if (r.cmd == "servers") return mgmt::ok(servers());
+  if (r.cmd == "registrations") return registrations(r.args);
+  if (r.cmd == "dialogs") {
+    return mgmt::ok(json{{"transactions", {{"server", v_.layer.server_count()},
+                                           {"client", v_.layer.client_count()}}},
+                         {"requests_in_progress", v_.core.context_count()},
+                         {"sessions", v_.sessions.size()}});
+  }
+  if (r.cmd == "peers") {
+    json peers = json::array();
+    for (const auto& name : v_.settings.sipproxy_applications) {
+      if (name == v_.settings.app) continue;
+      for (const auto& p : v_.settings.proxies) {
+        if (p.name != name) continue;
+        peers.push_back(json{{"name", name},
+                             {"host", p.host},
+                             {"sip_port", p.sip_port},
+                             {"mgmt_port", p.mgmt_port ? json(*p.mgmt_port) : json(nullptr)},
+                             {"link", "not linked (pool replication is not in this version)"}});
+      }
+    }
+    return mgmt::ok(json{{"peers", peers}});
+  }
+  if (r.cmd == "get") return get(r.args);
+  if (r.cmd == "set") return set(r.args);
+  if (r.cmd == "drain" || r.cmd == "undrain") {
+    bool on = r.cmd == "drain";
+    v_.set_draining(on);
+    log::standard("management: {}", on ? "draining: new dialogs and OPTIONS pings get 503"
+                                       : "drain ended: serving new dialogs again");
+    return mgmt::ok(json{{"draining", on}});
+  }
+  return mgmt::refused(fmt::format("unknown command '{}' (valid: status, servers, registrations, "
+                                   "dialogs, peers, get, set, drain, undrain)",
+                                   r.cmd));
+}
+
+std::vector<std::string> management::alarms() const {
+  std::vector<std::string> out;
+  for (const auto& p : v_.servers.pairs()) {
+    if (!v_.servers.active_member(p))
+      out.push_back(fmt::format("40001 SPR_SIPS_HA_PAIR_UNAVAILABLE SIP Server HA pair {} (primary {})",
+                                p.name, p.primary.configured));
+  }
+  return out;
+}
+
+json management::status() const {
+  const auto& s = v_.settings;
+  const auto& c = v_.core.counters();
+  const auto& t = v_.layer.counters();
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                 started_);
+  return json{
+      {"version", SIPPROXY_VERSION},
+      {"application", s.app},
+      {"mode", s.standalone() ? "standalone" : "cluster"},
+      {"sipproxy_role", s.role},
+      {"uptime_s", uptime.count()},
+      {"draining", v_.core.draining()},
+      {"listeners",
+       {{"sip", fmt::format("{}:{} udp+tcp", s.sip_address.empty() ? "*" : s.sip_address,
+                            s.self.sip_port)},
+        {"mgmt", s.self.mgmt_port ? fmt::format("{}:{}", s.self.mgmt_address, *s.self.mgmt_port)
+                                  : std::string("none")}}},
+      {"counters",
+       {{"messages_received", t.received},
+        {"unparsable_dropped", t.dropped_unparsable},
+        {"malformed_rejected", t.rejected_malformed},
+        {"retransmissions_absorbed", t.retransmissions_absorbed},
+        {"requests", c.requests},
+        {"forwarded", c.forwarded},
+        {"answered_locally", c.answered_locally},
+        {"responses_relayed", c.responses_relayed},
+        {"acks_relayed", c.acks_relayed},
+        {"failover_retries", c.retries},
+        {"overload_rejected", v_.overload.rejected()},
+        {"registrations_stored", c.registrations_stored}}},
+      {"transactions", {{"server", v_.layer.server_count()}, {"client", v_.layer.client_count()}}},
+      {"registrations", v_.bindings.size()},
+      {"sessions", v_.sessions.size()},
+      {"alarms", alarms()},
+  };
+}
+
+json management::servers() const {
+  json pairs = json::array();
+  auto status = v_.prober.status();
+  for (const auto& p : v_.servers.pairs()) {
+    json members = json::array();
+    for (const auto& m : status) {
+      if (m.pair != p.name) continue;
+      members.push_back(json{{"role", m.role},
+                             {"address", m.address},
+                             {"state", routing::member_state_name(m.state)},
+                             {"last_rtt_ms", m.last_rtt_ms < 0 ? json(nullptr) : json(m.last_rtt_ms)},
+                             {"probes_sent", m.probes_sent},
+                             {"probes_answered", m.probes_answered}});
+    }
+    const routing::member* active = v_.servers.active_member(p);
+    pairs.push_back(json{{"name", p.name},
+                         {"index", p.index},
+                         {"geo_location", p.geo_location},
+                         {"available", active != nullptr},
+                         {"new_dialogs_to", active ? json(active->configured) : json(nullptr)},
+                         {"members", members}});
+  }
+  return json{{"servers", pairs},
+              {"oos_check", v_.settings.oos_check},
+              {"oos_force", v_.settings.oos_force}};
+}
+
+json management::registrations(const std::vector<std::string>& args) const {
+  if (args.empty()) return mgmt::ok(json{{"count", v_.bindings.size()}});
+  auto now = registrar::wall_clock::now();
+  json list = json::array();
+  for (const auto& b : v_.bindings.lookup(args[0])) {
+    list.push_back(json{{"aor", b.aor},
+                        {"contact", b.contact},
+                        {"expires_in_s", std::chrono::duration_cast<std::chrono::seconds>(b.expires - now).count()},
+                        {"flow", b.flow.to_string()},
+                        {"instance", b.instance}});
+  }
+  return mgmt::ok(json{{"aor", args[0]}, {"bindings", list}});
+}
+
+json management::get(const std::vector<std::string>& args) const {
+  if (args.size() != 1) return mgmt::refused("usage: get OPTION");
+  const config::option_spec* spec = config::find_option(args[0]);
+  if (!spec) {
+    std::string_view near = config::nearest_option(args[0]);
+    return mgmt::refused(fmt::format("unknown option '{}'{}", args[0],
+                                     near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near)));
+  }
+  std::string name(spec->name);
+  return mgmt::ok(json{{"option", name},
+                       {"value", v_.settings.values.at(name)},
+                       {"default", std::string(spec->default_value)},
+                       {"valid", config::describe_range(*spec)},
+                       {"takes_effect", std::string(config::describe_effect(spec->effect))}});
+}
+
+json management::set(const std::vector<std::string>& args) {
+  if (args.size() != 2) return mgmt::refused("usage: set OPTION VALUE");
+  const config::option_spec* spec = config::find_option(args[0]);
+  if (!spec) return get({args[0]});  // the same "unknown option" answer
+  if (spec->effect == config::takes_effect::after_restart)
+    return mgmt::refused(fmt::format("option '{}' takes effect after restart: change it in {} and "
+                                     "restart the instance",
+                                     args[0], v_.settings.file));
+  if (auto why = config::check_value(*spec, args[1]))
+    return mgmt::refused(fmt::format("option '{}': {}", args[0], *why));
+  std::string name(spec->name);
+  std::string before = v_.settings.values[name];
+  v_.settings.values[name] = args[1];
+  v_.apply_runtime_options();
+  log::standard("management: option '{}' set from '{}' to '{}' (takes effect {}; the file is "
+                "unchanged)",
+                name, before, args[1], config::describe_effect(spec->effect));
+  return mgmt::ok(json{{"option", name}, {"value", args[1]}, {"previous", before}});
+}
+
+}  // namespace sipproxy::proxy
