@@ -3,7 +3,8 @@
 # Idempotent: installs only what is missing, and runs apt-get update only then.
 set -eu
 
-PACKAGES="cmake g++ make libboost1.81-dev libfmt-dev libgtest-dev sip-tester python3-pytest"
+PACKAGES="cmake g++ make libboost1.81-dev libfmt-dev libgtest-dev sip-tester python3-pytest
+          libc-ares-dev pkg-config dnsmasq-base"
 
 missing=""
 for p in $PACKAGES; do

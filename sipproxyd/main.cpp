@@ -56,7 +56,7 @@ void print_help() {
     if (o.mode != config::applies_to::both)
       notes += fmt::format(" (seed: {} only)", config::describe_mode(o.mode));
     if (o.scope == config::option_scope::application) notes += " (application section only)";
-    std::printf("  %-26s default %-9s valid: %s; takes effect %s%s\n", std::string(o.name).c_str(),
+    std::printf("  %-26s default %-11s valid: %s; takes effect %s%s\n", std::string(o.name).c_str(),
                 def.c_str(), config::describe_range(o).c_str(),
                 std::string(config::describe_effect(o.effect)).c_str(), notes.c_str());
   }

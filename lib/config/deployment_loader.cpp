@@ -218,7 +218,6 @@ void derive_typed(settings& s) {
   s.wait_response_timeout = to_int(v["wait-response-timeout"]);
   s.client_side_port = to_int(v["client-side-port"]);
   s.sip_ip_tos = to_int(v["sip-ip-tos"]);
-
 }
 
 settings load_deployment_text(const std::string& text, const std::string& path,

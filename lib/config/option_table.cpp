@@ -58,7 +58,7 @@ constexpr std::array<option_spec, 26> table{{
   {"wait-response-timeout", "5", vk::integer, 1, 300, "", te::immediately, ap::cluster, sc::deployment,
    "Seconds to wait for a peer's answer to a replication request."},
   // Added by this implementation.
-  {"load-balancing", "round-robin", vk::choice, 0, 0, "round-robin,random", te::immediately, ap::cluster, sc::deployment,
+  {"load-balancing", "round-robin", vk::choice, 0, 0, "round-robin,random", te::immediately, ap::both, sc::deployment,
    "Cluster: how new dialogs are spread over the available SIP Server pairs of the geo-location."},
   {"mgmt-token", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
    "Shared secret for mutating management commands and peer links when mgmt-port is not on loopback."},

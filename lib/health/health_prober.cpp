@@ -61,10 +61,16 @@ void health_prober::stop() {
 void health_prober::reconfigure() {
   if (!running_) return;
   if (settings_.oos_check == 0) {
-    log::standard("oos-check = 0: SIP Servers are not probed");
-    for (auto& t : targets_) {
+    log::standard("oos-check = 0: SIP Servers are not probed and are taken as in service");
+    for (std::size_t i = 0; i < targets_.size(); ++i) {
+      target& t = targets_[i];
       timers_.cancel(t.timer);
       t.timer = 0;
+      if (t.pending) layer_.abandon(t.pending);
+      t.pending = 0;
+      t.health.restore();
+      member_of(t).state = member_state::active;
+      pair_available_[t.pair] = true;
     }
     return;
   }
@@ -158,7 +164,7 @@ void health_prober::report(const transport::peer& member, verdict v,
     const auto& a = member_of(targets_[i]).address;
     if (a.address == member.address && a.port == member.port) {
       apply(i, v, retry_after,
-            v == verdict::unavailable ? "answered a new INVITE with 503" : "failed a new request");
+            v == verdict::unavailable ? "answered a new request with 503" : "failed a new request");
       return;
     }
   }

@@ -1,10 +1,11 @@
 #include "mgmt/mgmt_server.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
 
 #include "log/logger.hpp"
 
@@ -41,8 +42,9 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
     if (ec) {
       if (ec == asio::error::not_found) {
         out_ = refused("request line longer than 64 KiB").dump() + "\n";
-        asio::async_write(socket_, asio::buffer(out_),
-                          [self = shared_from_this()](const boost::system::error_code&, std::size_t) {});
+        asio::async_write(
+            socket_, asio::buffer(out_),
+            [self = shared_from_this()](const boost::system::error_code&, std::size_t) {});
       }
       return;
     }
@@ -50,10 +52,11 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
     in_.consume(n);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     out_ = owner_.answer(line);
-    asio::async_write(socket_, asio::buffer(out_),
-                      [self = shared_from_this()](const boost::system::error_code& wec, std::size_t) {
-                        if (!wec) self->do_read();
-                      });
+    asio::async_write(
+        socket_, asio::buffer(out_),
+        [self = shared_from_this()](const boost::system::error_code& wec, std::size_t) {
+          if (!wec) self->do_read();
+        });
   }
 
   tcp::socket socket_;
@@ -66,7 +69,9 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
 mgmt_server::mgmt_server(asio::io_context& io, command_handler& handler, std::string token)
     : io_(io), handler_(handler), token_(std::move(token)), acceptor_(io) {}
 
-mgmt_server::~mgmt_server() { stop(); }
+mgmt_server::~mgmt_server() {
+  stop();
+}
 
 std::string mgmt_server::listen(const std::string& address, std::uint16_t port) {
   boost::system::error_code ec;

@@ -46,7 +46,9 @@ json ok(json body) {
   return body;
 }
 
-json refused(std::string_view why) { return json{{"ok", false}, {"error", std::string(why)}}; }
+json refused(std::string_view why) {
+  return json{{"ok", false}, {"error", std::string(why)}};
+}
 
 bool is_mutating(std::string_view cmd) {
   return cmd == "set" || cmd == "drain" || cmd == "undrain";

@@ -154,8 +154,17 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
 
   // From an endpoint. Within a dialog we record-routed: the SIP Server it was set up with.
   if (ctx.rr_server_index) {
-    if (const routing::server_pair* pair = env.servers.by_index(*ctx.rr_server_index))
+    if (const routing::server_pair* pair = env.servers.by_index(*ctx.rr_server_index)) {
+      // The member the dialog was set up with keeps it while it is not out of service,
+      // inactive included (the seed's inactive state); else the pair's member for dialogs.
+      const routing::member* m = ctx.rr_backup && pair->backup ? &*pair->backup : &pair->primary;
+      if (m->state != routing::member_state::out_of_service) {
+        ctx.target_pair = pair;
+        ctx.next_hop = m->address;
+        return step_result::next;
+      }
       return to_member(ctx, *pair, true, env);
+    }
   }
   bool in_dialog = !sip::tag_of(out.value(sip::header_id::to)).empty();
   // MWI (RFC 3842): a registered endpoint's message-summary SUBSCRIBE goes to the Feature

@@ -18,11 +18,11 @@ std::string host_for_uri(const std::string& host) {
 }
 
 std::string rr_value(const proxy_env& env, transport::protocol proto,
-                     std::optional<std::size_t> index, std::string_view dn) {
+                     std::optional<std::size_t> index, bool backup, std::string_view dn) {
   std::string v = fmt::format("<sip:{}:{}", host_for_uri(env.self.rr_host()), env.self.rr_port());
   if (proto == transport::protocol::tcp) v += ";transport=tcp";
   if (index) {
-    v += fmt::format(";lr;{}={}", sps_param, *index);
+    v += fmt::format(";lr;{}={};{}={}", sps_param, *index, member_param, backup ? "b" : "p");
   } else {
     v += fmt::format(";lr;{}", fs_param);
   }
@@ -63,13 +63,23 @@ bool creates_dialog(const sip::message& m) {
 void add_record_route(request_context& ctx, const proxy_env& env) {
   sip::message& out = *ctx.out;
   std::optional<std::size_t> index = 0;
+  bool backup = false;
   std::string dn;
+  auto is_backup = [](const routing::server_pair* pair, const transport::peer& p) {
+    return pair && pair->backup && pair->backup->address.address == p.address &&
+           pair->backup->address.port == p.port;
+  };
   if (ctx.source_pair) {
     // SIP Server → endpoint: the DN is the called endpoint.
     index = ctx.source_pair->index;
+    backup = is_backup(ctx.source_pair, ctx.from) ||
+             (ctx.from.proto == transport::protocol::tcp && ctx.source_pair->backup &&
+              ctx.source_pair->backup->address.address == ctx.from.address &&
+              ctx.source_pair->primary.address.address != ctx.from.address);
     if (auto u = sip::parse_uri(out.request_uri())) dn = safe_dn(u->user);
   } else {
     index = ctx.target_pair ? ctx.target_pair->index : 0;
+    if (ctx.next_hop) backup = is_backup(ctx.target_pair, *ctx.next_hop);
     if (auto na = sip::parse_name_addr(out.value(sip::header_id::from))) {
       if (auto u = sip::parse_uri(na->uri)) dn = safe_dn(u->user);
     }
@@ -79,9 +89,9 @@ void add_record_route(request_context& ctx, const proxy_env& env) {
   transport::protocol outp = ctx.next_hop ? ctx.next_hop->proto : in;
   if (in != outp) {
     // Bottom entry faces the caller (its transport), top entry faces the callee.
-    out.insert_top(sip::header_id::record_route, rr_value(env, in, index, dn));
+    out.insert_top(sip::header_id::record_route, rr_value(env, in, index, backup, dn));
   }
-  out.insert_top(sip::header_id::record_route, rr_value(env, outp, index, dn));
+  out.insert_top(sip::header_id::record_route, rr_value(env, outp, index, backup, dn));
 }
 
 void apply_strict_route(sip::message& out) {

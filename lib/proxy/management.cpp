@@ -17,10 +17,11 @@ json management::handle(const mgmt::request& r) {
   if (r.cmd == "servers") return mgmt::ok(servers());
   if (r.cmd == "registrations") return registrations(r.args);
   if (r.cmd == "dialogs") {
-    return mgmt::ok(json{{"transactions", {{"server", v_.layer.server_count()},
-                                           {"client", v_.layer.client_count()}}},
-                         {"requests_in_progress", v_.core.context_count()},
-                         {"sessions", v_.sessions.size()}});
+    return mgmt::ok(
+        json{{"transactions",
+              {{"server", v_.layer.server_count()}, {"client", v_.layer.client_count()}}},
+             {"requests_in_progress", v_.core.context_count()},
+             {"sessions", v_.sessions.size()}});
   }
   if (r.cmd == "peers") {
     json peers = json::array();
@@ -46,17 +47,19 @@ json management::handle(const mgmt::request& r) {
                                        : "drain ended: serving new dialogs again");
     return mgmt::ok(json{{"draining", on}});
   }
-  return mgmt::refused(fmt::format("unknown command '{}' (valid: status, servers, registrations, "
-                                   "dialogs, peers, get, set, drain, undrain)",
-                                   r.cmd));
+  return mgmt::refused(
+      fmt::format("unknown command '{}' (valid: status, servers, registrations, "
+                  "dialogs, peers, get, set, drain, undrain)",
+                  r.cmd));
 }
 
 std::vector<std::string> management::alarms() const {
   std::vector<std::string> out;
   for (const auto& p : v_.servers.pairs()) {
     if (!v_.servers.active_member(p))
-      out.push_back(fmt::format("40001 SPR_SIPS_HA_PAIR_UNAVAILABLE SIP Server HA pair {} (primary {})",
-                                p.name, p.primary.configured));
+      out.push_back(
+          fmt::format("40001 SPR_SIPS_HA_PAIR_UNAVAILABLE SIP Server HA pair {} (primary {})",
+                      p.name, p.primary.configured));
   }
   return out;
 }
@@ -65,8 +68,8 @@ json management::status() const {
   const auto& s = v_.settings;
   const auto& c = v_.core.counters();
   const auto& t = v_.layer.counters();
-  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
-                                                                 started_);
+  auto uptime =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
   return json{
       {"version", SIPPROXY_VERSION},
       {"application", s.app},
@@ -106,12 +109,13 @@ json management::servers() const {
     json members = json::array();
     for (const auto& m : status) {
       if (m.pair != p.name) continue;
-      members.push_back(json{{"role", m.role},
-                             {"address", m.address},
-                             {"state", routing::member_state_name(m.state)},
-                             {"last_rtt_ms", m.last_rtt_ms < 0 ? json(nullptr) : json(m.last_rtt_ms)},
-                             {"probes_sent", m.probes_sent},
-                             {"probes_answered", m.probes_answered}});
+      members.push_back(
+          json{{"role", m.role},
+               {"address", m.address},
+               {"state", routing::member_state_name(m.state)},
+               {"last_rtt_ms", m.last_rtt_ms < 0 ? json(nullptr) : json(m.last_rtt_ms)},
+               {"probes_sent", m.probes_sent},
+               {"probes_answered", m.probes_answered}});
     }
     const routing::member* active = v_.servers.active_member(p);
     pairs.push_back(json{{"name", p.name},
@@ -131,11 +135,12 @@ json management::registrations(const std::vector<std::string>& args) const {
   auto now = registrar::wall_clock::now();
   json list = json::array();
   for (const auto& b : v_.bindings.lookup(args[0])) {
-    list.push_back(json{{"aor", b.aor},
-                        {"contact", b.contact},
-                        {"expires_in_s", std::chrono::duration_cast<std::chrono::seconds>(b.expires - now).count()},
-                        {"flow", b.flow.to_string()},
-                        {"instance", b.instance}});
+    list.push_back(json{
+        {"aor", b.aor},
+        {"contact", b.contact},
+        {"expires_in_s", std::chrono::duration_cast<std::chrono::seconds>(b.expires - now).count()},
+        {"flow", b.flow.to_string()},
+        {"instance", b.instance}});
   }
   return mgmt::ok(json{{"aor", args[0]}, {"bindings", list}});
 }
@@ -145,8 +150,9 @@ json management::get(const std::vector<std::string>& args) const {
   const config::option_spec* spec = config::find_option(args[0]);
   if (!spec) {
     std::string_view near = config::nearest_option(args[0]);
-    return mgmt::refused(fmt::format("unknown option '{}'{}", args[0],
-                                     near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near)));
+    return mgmt::refused(
+        fmt::format("unknown option '{}'{}", args[0],
+                    near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near)));
   }
   std::string name(spec->name);
   return mgmt::ok(json{{"option", name},
@@ -161,18 +167,20 @@ json management::set(const std::vector<std::string>& args) {
   const config::option_spec* spec = config::find_option(args[0]);
   if (!spec) return get({args[0]});  // the same "unknown option" answer
   if (spec->effect == config::takes_effect::after_restart)
-    return mgmt::refused(fmt::format("option '{}' takes effect after restart: change it in {} and "
-                                     "restart the instance",
-                                     args[0], v_.settings.file));
+    return mgmt::refused(
+        fmt::format("option '{}' takes effect after restart: change it in {} and "
+                    "restart the instance",
+                    args[0], v_.settings.file));
   if (auto why = config::check_value(*spec, args[1]))
     return mgmt::refused(fmt::format("option '{}': {}", args[0], *why));
   std::string name(spec->name);
   std::string before = v_.settings.values[name];
   v_.settings.values[name] = args[1];
   v_.apply_runtime_options();
-  log::standard("management: option '{}' set from '{}' to '{}' (takes effect {}; the file is "
-                "unchanged)",
-                name, before, args[1], config::describe_effect(spec->effect));
+  log::standard(
+      "management: option '{}' set from '{}' to '{}' (takes effect {}; the file is "
+      "unchanged)",
+      name, before, args[1], config::describe_effect(spec->effect));
   return mgmt::ok(json{{"option", name}, {"value", args[1]}, {"previous", before}});
 }
 

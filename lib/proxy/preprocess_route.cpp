@@ -45,6 +45,7 @@ step_result preprocess_route(request_context& ctx, const proxy_env& env) {
     if (!u) break;
     if (auto idx = server_index_of(*u)) ctx.rr_server_index = idx;
     if (u->param(fs_param)) ctx.rr_feature_server = true;
+    if (auto m = u->param(member_param); m && *m == "b") ctx.rr_backup = true;
     ctx.had_our_route = true;
     out.remove_first(sip::header_id::route);
   }

@@ -189,8 +189,9 @@ struct proxy_server::impl {
   void apply_runtime_options() {
     config::derive_typed(settings);
     overload.set_rate(settings.overload_ctrl_dialog_rate);
-    selector->set_method(settings.load_balancing == "random" ? routing::balance_method::random
-                                                             : routing::balance_method::round_robin);
+    selector->set_method(settings.load_balancing == "random"
+                             ? routing::balance_method::random
+                             : routing::balance_method::round_robin);
     prober->reconfigure();
     state.feature_server = resolve_feature_server(settings.feature_server_address);
   }
@@ -277,9 +278,9 @@ proxy_server::proxy_server(config::settings settings, server_options options)
         [&m] { m.apply_runtime_options(); }, [&m](bool on) { m.core->set_draining(on); }});
     m.mgmt = std::make_unique<mgmt::mgmt_server>(m.io, *m.commands, s.mgmt_token);
     if (std::string err = m.mgmt->listen(s.self.mgmt_address, *s.self.mgmt_port); !err.empty())
-      throw startup_error(log::event_id::mgmt_listener_cannot_start,
-                          fmt::format("Cannot start Mgmt listener: {} (mgmt-port = {})", err,
-                                      *s.self.mgmt_port));
+      throw startup_error(
+          log::event_id::mgmt_listener_cannot_start,
+          fmt::format("Cannot start Mgmt listener: {} (mgmt-port = {})", err, *s.self.mgmt_port));
   }
   m.state.feature_server = resolve_feature_server(s.feature_server_address);
   m.prober->start();

@@ -13,6 +13,9 @@ namespace sipproxy::proxy {
 
 inline constexpr std::string_view sps_param = "sps";
 inline constexpr std::string_view dn_param = "dn";
+// Which member of the pair the dialog was set up with: "p" primary, "b" backup. In-dialog
+// requests go back to it while it is not out of service (the seed's inactive state).
+inline constexpr std::string_view member_param = "spm";
 // Marks the Record-Route of a dialog with the Feature Server (MWI SUBSCRIBE/NOTIFY).
 inline constexpr std::string_view fs_param = "fs";
 

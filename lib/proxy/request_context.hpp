@@ -24,6 +24,7 @@ struct request_context {
   // Route preprocessing (RFC 3261 §16.4): what our own Record-Route said.
   bool had_our_route = false;
   std::optional<std::size_t> rr_server_index;
+  bool rr_backup = false;          // the dialog was set up with the pair's backup
   bool rr_feature_server = false;  // our Record-Route of a dialog with the Feature Server
 
   // The Feature Server (MWI) is on one end of this request.
