@@ -53,6 +53,99 @@ json management::handle(const mgmt::request& r) {
                   r.cmd));
 }
 
+json management::status_document() const {
+  json doc = status();
+  doc["servers"] = servers()["servers"];
+  return doc;
+}
+
+bool management::serving() const {
+  if (v_.core.draining()) return false;
+  for (const auto& p : v_.servers.pairs()) {
+    if (v_.servers.active_member(p)) return true;
+  }
+  return false;
+}
+
+std::string management::metrics_text() const {
+  std::string out;
+  auto metric = [&out](std::string_view name, std::string_view type, std::string_view help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  const auto& t = v_.layer.counters();
+  const auto& c = v_.core.counters();
+  metric("sipproxy_requests_received_total", "counter", "SIP requests received, by method.");
+  for (std::size_t i = 0; i < txn::counted_method_count; ++i)
+    out += fmt::format("sipproxy_requests_received_total{{method=\"{}\"}} {}\n",
+                       txn::counted_methods[i], t.requests_in[i]);
+  metric("sipproxy_responses_sent_total", "counter",
+         "SIP responses sent upstream through server transactions, by status class.");
+  for (int k = 1; k <= 6; ++k)
+    out +=
+        fmt::format("sipproxy_responses_sent_total{{class=\"{}xx\"}} {}\n", k, t.responses_out[k]);
+  metric("sipproxy_messages_received_total", "counter", "SIP messages received (all).");
+  out += fmt::format("sipproxy_messages_received_total {}\n", t.received);
+  metric("sipproxy_messages_dropped_total", "counter",
+         "Messages dropped: not SIP, or unusable responses.");
+  out += fmt::format("sipproxy_messages_dropped_total {}\n", t.dropped_unparsable);
+  metric("sipproxy_requests_rejected_malformed_total", "counter",
+         "Malformed requests answered 400/505.");
+  out += fmt::format("sipproxy_requests_rejected_malformed_total {}\n", t.rejected_malformed);
+  metric("sipproxy_retransmissions_absorbed_total", "counter", "Request retransmissions absorbed.");
+  out += fmt::format("sipproxy_retransmissions_absorbed_total {}\n", t.retransmissions_absorbed);
+  metric("sipproxy_requests_forwarded_total", "counter", "Requests forwarded (branches sent).");
+  out += fmt::format("sipproxy_requests_forwarded_total {}\n", c.forwarded);
+  metric("sipproxy_requests_answered_locally_total", "counter",
+         "Requests the proxy answered itself.");
+  out += fmt::format("sipproxy_requests_answered_locally_total {}\n", c.answered_locally);
+  metric("sipproxy_failover_retries_total", "counter",
+         "New requests sent again to another SIP Server.");
+  out += fmt::format("sipproxy_failover_retries_total {}\n", c.retries);
+  metric("sipproxy_overload_rejected_total", "counter", "New INVITEs refused by overload control.");
+  out += fmt::format("sipproxy_overload_rejected_total {}\n", v_.overload.rejected());
+  metric("sipproxy_transactions", "gauge", "Transactions in flight.");
+  out += fmt::format("sipproxy_transactions{{side=\"server\"}} {}\n", v_.layer.server_count());
+  out += fmt::format("sipproxy_transactions{{side=\"client\"}} {}\n", v_.layer.client_count());
+  metric("sipproxy_registrations", "gauge", "Registration bindings stored.");
+  out += fmt::format("sipproxy_registrations {}\n", v_.bindings.size());
+  metric("sipproxy_sessions", "gauge", "Sessions in the affinity table.");
+  out += fmt::format("sipproxy_sessions {}\n", v_.sessions.size());
+  metric("sipproxy_draining", "gauge", "1 while draining.");
+  out += fmt::format("sipproxy_draining {}\n", v_.core.draining() ? 1 : 0);
+  metric("sipproxy_sip_server_state", "gauge",
+         "1 for the state each SIP Server member is in (active, inactive, out-of-service).");
+  metric("sipproxy_sip_server_options_rtt_seconds", "gauge",
+         "Round trip of the last answered OPTIONS probe.");
+  std::string rtt;
+  for (const auto& m : v_.prober.status()) {
+    for (auto st : {routing::member_state::active, routing::member_state::inactive,
+                    routing::member_state::out_of_service}) {
+      out += fmt::format(
+          "sipproxy_sip_server_state{{pair=\"{}\",role=\"{}\",address=\"{}\",state=\"{}\"}} {}\n",
+          m.pair, m.role, m.address, routing::member_state_name(st), m.state == st ? 1 : 0);
+    }
+    if (m.last_rtt_ms >= 0)
+      rtt +=
+          fmt::format("sipproxy_sip_server_options_rtt_seconds{{pair=\"{}\",role=\"{}\"}} {:.6f}\n",
+                      m.pair, m.role, m.last_rtt_ms / 1000.0);
+  }
+  out += rtt;
+  metric("sipproxy_request_duration_seconds", "histogram",
+         "From a forwarded request's arrival to its final response upstream.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= std::size(proxy_counters::latency_bounds); ++i) {
+    cumulative += c.latency_buckets[i];
+    std::string le = i < std::size(proxy_counters::latency_bounds)
+                         ? fmt::format("{}", proxy_counters::latency_bounds[i])
+                         : std::string("+Inf");
+    out +=
+        fmt::format("sipproxy_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", le, cumulative);
+  }
+  out += fmt::format("sipproxy_request_duration_seconds_sum {:.6f}\n", c.latency_sum);
+  out += fmt::format("sipproxy_request_duration_seconds_count {}\n", c.latency_count);
+  return out;
+}
+
 std::vector<std::string> management::alarms() const {
   std::vector<std::string> out;
   for (const auto& p : v_.servers.pairs()) {

@@ -10,6 +10,7 @@
 #include "config/settings.hpp"
 #include "health/health_prober.hpp"
 #include "mgmt/command_handler.hpp"
+#include "mgmt/http_source.hpp"
 #include "proxy/proxy_core.hpp"
 #include "registrar/binding_store.hpp"
 #include "routing/session_table.hpp"
@@ -30,10 +31,14 @@ struct management_view {
   std::function<void(bool)> set_draining;
 };
 
-class management : public mgmt::command_handler {
+class management : public mgmt::command_handler, public mgmt::http_source {
  public:
   explicit management(management_view view);
   mgmt::json handle(const mgmt::request& r) override;
+
+  mgmt::json status_document() const override;
+  std::string metrics_text() const override;
+  bool serving() const override;
 
   // The alarms now raised (the seed's SCI alarms): one line each.
   std::vector<std::string> alarms() const;

@@ -13,6 +13,14 @@
 
 namespace sipproxy::proxy {
 
+void proxy_counters::observe_latency(double seconds) {
+  std::size_t i = 0;
+  while (i < std::size(latency_bounds) && seconds > latency_bounds[i]) ++i;
+  ++latency_buckets[i];
+  latency_sum += seconds;
+  ++latency_count;
+}
+
 proxy_core::proxy_core(txn::transaction_layer& layer, proxy_env env, health::health_prober* prober)
     : layer_(layer),
       env_(std::move(env)),
@@ -228,6 +236,9 @@ void proxy_core::on_response(txn::txn_id client, const sip::message_ptr& respons
   if (status < 300) {
     // Every 2xx goes upstream at once, retransmissions included (RFC 6026).
     if (b && b->final_status == 0) b->final_status = status;
+    if (!rc.final_forwarded)
+      counters_.observe_latency(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - rc.started).count());
     rc.final_forwarded = true;
     ++counters_.responses_relayed;
     layer_.respond(rc.server, status, response->serialize());
@@ -265,6 +276,8 @@ void proxy_core::finish_if_done(response_context& rc) {
 
 void proxy_core::relay_final(response_context& rc, const branch_state& b) {
   rc.final_forwarded = true;
+  counters_.observe_latency(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - rc.started).count());
   ++counters_.responses_relayed;
   int status = b.final_status;
   if (rc.retry && (status == 503 || (status == 408 && !b.response))) {

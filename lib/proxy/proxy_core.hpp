@@ -21,6 +21,12 @@ struct proxy_counters {
   std::uint64_t acks_relayed = 0;
   std::uint64_t retries = 0;  // new requests sent again to another SIP Server
   std::uint64_t registrations_stored = 0;
+  // Request to final response, for forwarded requests (seconds; upper bounds, last +Inf).
+  static constexpr double latency_bounds[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30};
+  std::uint64_t latency_buckets[std::size(latency_bounds) + 1] = {};
+  double latency_sum = 0;
+  std::uint64_t latency_count = 0;
+  void observe_latency(double seconds);
 };
 
 class proxy_core : public txn::transaction_user {

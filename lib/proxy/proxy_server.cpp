@@ -16,6 +16,7 @@
 #include "config/deployment_loader.hpp"
 #include "config/option_table.hpp"
 #include "log/logger.hpp"
+#include "mgmt/http_server.hpp"
 #include "mgmt/mgmt_server.hpp"
 #include "proxy/management.hpp"
 #include "proxy/proxy_core.hpp"
@@ -179,6 +180,7 @@ struct proxy_server::impl {
   std::unique_ptr<proxy_core> core;
   std::unique_ptr<management> commands;
   std::unique_ptr<mgmt::mgmt_server> mgmt;
+  std::unique_ptr<mgmt::http_server> http;
   asio::signal_set signals{io};
   asio::steady_timer drain_timer{io};
   std::chrono::steady_clock::time_point drain_deadline;
@@ -272,15 +274,24 @@ proxy_server::proxy_server(config::settings settings, server_options options)
                         : std::string(", the default"),
                     s.sip_address.empty() ? "" : ", sip-address = " + s.sip_address));
 
-  if (s.self.mgmt_port) {
+  if (s.self.mgmt_port || s.self.http_port) {
     m.commands = std::make_unique<management>(management_view{
         m.settings, m.servers, *m.prober, m.bindings, m.sessions, *m.core, *m.layer, m.overload,
         [&m] { m.apply_runtime_options(); }, [&m](bool on) { m.core->set_draining(on); }});
+  }
+  if (s.self.mgmt_port) {
     m.mgmt = std::make_unique<mgmt::mgmt_server>(m.io, *m.commands, s.mgmt_token);
     if (std::string err = m.mgmt->listen(s.self.mgmt_address, *s.self.mgmt_port); !err.empty())
       throw startup_error(
           log::event_id::mgmt_listener_cannot_start,
           fmt::format("Cannot start Mgmt listener: {} (mgmt-port = {})", err, *s.self.mgmt_port));
+  }
+  if (s.self.http_port) {
+    m.http = std::make_unique<mgmt::http_server>(m.io, *m.commands);
+    if (std::string err = m.http->listen(s.self.mgmt_address, *s.self.http_port); !err.empty())
+      throw startup_error(
+          log::event_id::mgmt_listener_cannot_start,
+          fmt::format("Cannot start HTTP listener: {} (http-port = {})", err, *s.self.http_port));
   }
   m.state.feature_server = resolve_feature_server(s.feature_server_address);
   m.prober->start();
@@ -315,6 +326,7 @@ void proxy_server::impl::begin_drain() {
   stopping = true;
   prober->stop();
   if (mgmt) mgmt->stop();
+  if (http) http->stop();
   transport->stop_accepting();
   core->set_draining(true);
   drain_deadline = std::chrono::steady_clock::now() + options.drain_timeout;

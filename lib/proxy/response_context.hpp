@@ -2,6 +2,7 @@
 // responses, and the choice of the best one.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,7 @@ struct registration_state {
 
 struct response_context {
   txn::txn_id server = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   sip::message_ptr request;  // as received: synthesized responses are built from it
   std::vector<branch_state> branches;
   bool final_forwarded = false;

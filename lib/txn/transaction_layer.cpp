@@ -150,6 +150,7 @@ void transaction_layer::handle_message(std::string bytes, const transport::peer&
 }
 
 void transaction_layer::on_request(const sip::message_ptr& msg, const transport::peer& from) {
+  ++counters_.requests_in[method_slot(msg->method())];
   // RFC 3261 §18.2.1 and RFC 3581: record where the request really came from.
   sip::header* top = msg->first(sip::header_id::via);
   auto v = sip::parse_via(top->value);
@@ -237,7 +238,15 @@ void transaction_layer::fail_clients_to(const transport::peer& to) {
   }
 }
 
+std::size_t method_slot(std::string_view method) {
+  for (std::size_t i = 0; i + 1 < counted_method_count; ++i) {
+    if (counted_methods[i] == method) return i;
+  }
+  return counted_method_count - 1;
+}
+
 void transaction_layer::respond(txn_id server, int status, std::string bytes) {
+  if (status >= 100 && status < 700) ++counters_.responses_out[status / 100];
   auto it = all_.find(server);
   if (it == all_.end()) return;
   if (auto* s = as<server_invite_transaction>(it->second)) s->respond(status, std::move(bytes));

@@ -19,7 +19,16 @@ namespace sipproxy::txn {
 class server_invite_transaction;
 class server_non_invite_transaction;
 
+// Request methods the metrics tell apart; the last is "other".
+inline constexpr std::string_view counted_methods[] = {
+    "INVITE", "ACK",  "BYE",    "CANCEL", "OPTIONS", "REGISTER", "SUBSCRIBE", "NOTIFY",
+    "REFER",  "INFO", "UPDATE", "PRACK",  "MESSAGE", "PUBLISH",  "other"};
+inline constexpr std::size_t counted_method_count = std::size(counted_methods);
+std::size_t method_slot(std::string_view method);
+
 struct layer_counters {
+  std::uint64_t requests_in[counted_method_count] = {};  // by method (counted_methods)
+  std::uint64_t responses_out[7] = {};                   // by class: [1] 1xx ... [6] 6xx
   std::uint64_t received = 0;
   std::uint64_t dropped_unparsable = 0;
   std::uint64_t rejected_malformed = 0;

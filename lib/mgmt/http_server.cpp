@@ -1,0 +1,132 @@
+#include "mgmt/http_server.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+
+namespace sipproxy::mgmt {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using asio::ip::tcp;
+
+class http_server::session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket s, http_server& owner)
+      : socket_(std::move(s)), timer_(socket_.get_executor()), owner_(owner) {
+    parser_.body_limit(0);
+    parser_.header_limit(8192);
+  }
+  ~session() { --owner_.open_; }
+
+  void start() {
+    timer_.expires_after(std::chrono::seconds(10));
+    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) {
+        boost::system::error_code ignored;
+        self->socket_.close(ignored);
+      }
+    });
+    http::async_read(socket_, buffer_, parser_,
+                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+ private:
+  void on_read(const boost::system::error_code& ec) {
+    if (ec) {
+      if (ec == http::error::header_limit || ec == http::error::body_limit ||
+          ec == http::error::bad_target || ec == http::error::bad_method ||
+          ec == http::error::bad_version)
+        reply(http::status::bad_request, "text/plain", "bad request\n");
+      return;
+    }
+    const auto& req = parser_.get();
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+      reply(http::status::method_not_allowed, "text/plain",
+            "read-only: GET /status, /metrics, /healthz\n");
+      return;
+    }
+    std::string_view target(req.target().data(), req.target().size());
+    target = target.substr(0, target.find('?'));
+    const http_source& src = owner_.source_;
+    if (target == "/status") {
+      reply(http::status::ok, "application/json", src.status_document().dump(2) + "\n");
+    } else if (target == "/metrics") {
+      reply(http::status::ok, "text/plain; version=0.0.4", src.metrics_text());
+    } else if (target == "/healthz") {
+      bool ok = src.serving();
+      reply(ok ? http::status::ok : http::status::service_unavailable, "text/plain",
+            ok ? "serving\n" : "not serving\n");
+    } else {
+      reply(http::status::not_found, "text/plain", "not found: GET /status, /metrics, /healthz\n");
+    }
+  }
+
+  void reply(http::status status, std::string_view type, std::string body) {
+    res_.result(status);
+    res_.version(11);
+    res_.set(http::field::server, "sipproxy/" SIPPROXY_VERSION);
+    res_.set(http::field::content_type, type);
+    res_.set(http::field::connection, "close");
+    res_.body() = std::move(body);
+    res_.prepare_payload();
+    http::async_write(socket_, res_,
+                      [self = shared_from_this()](const boost::system::error_code&, std::size_t) {
+                        boost::system::error_code ignored;
+                        self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
+                        self->timer_.cancel();
+                      });
+  }
+
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  http_server& owner_;
+  boost::beast::flat_buffer buffer_{8192};
+  http::request_parser<http::empty_body> parser_;
+  http::response<http::string_body> res_;
+};
+
+http_server::http_server(asio::io_context& io, const http_source& source)
+    : io_(io), source_(source), acceptor_(io) {}
+
+http_server::~http_server() {
+  stop();
+}
+
+std::string http_server::listen(const std::string& address, std::uint16_t port) {
+  boost::system::error_code ec;
+  auto a = asio::ip::make_address(address, ec);
+  if (ec) return fmt::format("mgmt-address '{}' is not an IP address", address);
+  tcp::endpoint ep(a, port);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(16, ec);
+  if (ec) return fmt::format("HTTP {}:{}: {}", address, port, ec.message());
+  do_accept();
+  return {};
+}
+
+void http_server::stop() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+void http_server::do_accept() {
+  acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec && open_ < 32) {
+      ++open_;
+      std::make_shared<session>(std::move(s), *this)->start();
+    }
+    do_accept();
+  });
+}
+
+}  // namespace sipproxy::mgmt
