@@ -3,7 +3,8 @@
 Listens on UDP and TCP at 127.0.0.1:port (one thread per socket / connection),
 records every message it receives, and answers requests per a policy:
 
-  OPTIONS -> `options` (an int code, or None to stay silent)
+  OPTIONS -> `options` (an int code, or None to stay silent); a 503 carries
+             `Retry-After: options_retry_after` when that is set
   INVITE  -> 100, 180 (if `ring`), then `invite`: 200 (with SDP, To-tag and
              Contact <sip:127.0.0.1:PORT>), another final code (486, ...),
              RING_FOREVER (no final; a CANCEL gets 200 and the INVITE 487), or
@@ -14,6 +15,16 @@ records every message it receives, and answers requests per a policy:
   CANCEL  -> 200 + 487 for a ringing INVITE of the same branch, else 481
   other   -> `other` (200; for SUBSCRIBE/REFER/NOTIFY with Contact and the
              Record-Route copied)
+  silent  -> when `silent` is true, nothing at all is answered (a dead host):
+             every request is still recorded
+
+With `retransmit_2xx=True` a 2xx to INVITE is retransmitted like a real UAS
+does (RFC 3261 §13.3.1.4: T1 = 0.5 s doubling to T2 = 4 s, for at most 32 s)
+until an ACK with its Call-ID and CSeq number arrives.  Off by default.
+
+The policy can be switched while it runs: `set_policy(options=503,
+options_retry_after=5)`, `set_policy(silent=True)`, ...  (an INVITE 503 gets
+`Retry-After: invite_retry_after` when that is set).
 
 Responses copy Via/From/To/Call-ID/CSeq and go to the source address (UDP) or
 on the same TCP connection.  Retransmitted requests get the last response
@@ -27,6 +38,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from typing import Callable
 
 from . import sipmsg
@@ -39,7 +51,10 @@ BOUNCE = "bounce"
 class FakeSipServer:
     def __init__(self, port: int, host: str = "127.0.0.1", *, name: str = "fake-sip-server",
                  options: int | None = 200, invite: int | str = 200, ring: bool = True,
-                 bye: int = 200, other: int = 200,
+                 bye: int = 200, other: int = 200, silent: bool = False,
+                 options_retry_after: int | None = None,
+                 invite_retry_after: int | None = None,
+                 retransmit_2xx: bool = False,
                  on_request: Callable[["FakeSipServer", Received], bool] | None = None):
         self.host = host
         self.port = port
@@ -49,6 +64,12 @@ class FakeSipServer:
         self.ring = ring
         self.bye = bye
         self.other = other
+        self.silent = silent
+        self.options_retry_after = options_retry_after
+        self.invite_retry_after = invite_retry_after
+        self.retransmit_2xx = retransmit_2xx
+        # (Call-ID, CSeq number) -> [response bytes, Received INVITE, next send, interval, end]
+        self._pending_2xx: dict[tuple[str, int], list] = {}
         self.on_request = on_request
         self.rx = Recorder(name)
         self.sent: list[tuple[str, tuple[str, int], bytes]] = []
@@ -77,7 +98,8 @@ class FakeSipServer:
         self.tcp.bind((self.host, self.port))
         self.tcp.listen(16)
         self.tcp.settimeout(0.2)
-        for target, nm in ((self._udp_loop, "udp"), (self._accept_loop, "accept")):
+        for target, nm in ((self._udp_loop, "udp"), (self._accept_loop, "accept"),
+                           (self._retransmit_loop, "retx")):
             t = threading.Thread(target=target, name=f"{self.name}-{nm}", daemon=True)
             t.start()
             self._threads.append(t)
@@ -135,6 +157,22 @@ class FakeSipServer:
     def _on_tcp(self, data: bytes, conn: TcpConn) -> None:
         self._on_message(Received(data, parse_or_none(data), "TCP", conn.peer, conn))
 
+    def _retransmit_loop(self) -> None:
+        """Resends unacknowledged 2xx to INVITE (only with retransmit_2xx)."""
+        while not self._stop.wait(0.05):
+            now = time.monotonic()
+            due = []
+            with self._lock:
+                for key, p in list(self._pending_2xx.items()):
+                    if now >= p[4]:
+                        del self._pending_2xx[key]
+                    elif now >= p[2]:
+                        p[3] = min(p[3] * 2, 4.0)
+                        p[2] = now + p[3]
+                        due.append((p[1], p[0]))
+            for rx, data in due:
+                self._send_to(rx, data)
+
     # ------------------------------------------------------------- sending
     def _send_to(self, rx: Received, data: bytes) -> None:
         """Send on the transport the message `rx` came in on, back to its source."""
@@ -177,6 +215,18 @@ class FakeSipServer:
         return f"<sip:{self.host}:{self.port}{t}>"
 
     # ------------------------------------------------------------- policy
+    _POLICY = ("options", "invite", "ring", "bye", "other", "silent", "options_retry_after",
+               "invite_retry_after")
+
+    def set_policy(self, **kw) -> None:
+        """Change the answering policy at runtime (takes effect for the next
+        request received)."""
+        with self._lock:
+            for k, v in kw.items():
+                if k not in self._POLICY:
+                    raise TypeError(f"unknown policy {k!r}")
+                setattr(self, k, v)
+
     def _respond(self, rx: Received, code: int, *, to_tag: str | None = None,
                  extra: list[tuple[str, str]] | None = None, body: str = "",
                  content_type: str | None = None, copy_rr: bool = False) -> bytes:
@@ -204,19 +254,25 @@ class FakeSipServer:
         if previous is not None and msg.method not in ("ACK",):
             rx.retransmission = True
             self.rx.add(rx)
-            if previous:  # b"" marks "seen, do not answer" (BOUNCE)
+            if previous and not self.silent:  # b"" marks "seen, do not answer" (BOUNCE)
                 self._send_to(rx, previous)
             return
         self.rx.add(rx)
+        if self.silent:
+            return
         if self.on_request is not None and self.on_request(self, rx):
             return
         m = msg.method
         if m == "ACK":
+            with self._lock:
+                self._pending_2xx.pop((msg.call_id or "", msg.cseq[0] or 0), None)
             return
         if m == "OPTIONS":
             if self.options is not None:
-                self._respond(rx, self.options, to_tag=sipmsg.new_tag(),
-                              extra=[("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS")])
+                extra = [("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS")]
+                if self.options == 503 and self.options_retry_after is not None:
+                    extra.append(("Retry-After", str(self.options_retry_after)))
+                self._respond(rx, self.options, to_tag=sipmsg.new_tag(), extra=extra)
             return
         if m == "INVITE":
             self._on_invite(rx)
@@ -252,10 +308,18 @@ class FakeSipServer:
             return
         code = int(self.invite)
         if 200 <= code < 300:
-            self._respond(rx, code, to_tag=tag, extra=contact, body=sipmsg.SDP,
-                          content_type="application/sdp", copy_rr=True)
+            data = self._respond(rx, code, to_tag=tag, extra=contact, body=sipmsg.SDP,
+                                 content_type="application/sdp", copy_rr=True)
+            if self.retransmit_2xx:
+                now = time.monotonic()
+                with self._lock:
+                    self._pending_2xx[(msg.call_id or "", msg.cseq[0] or 0)] = \
+                        [data, rx, now + 0.5, 0.5, now + 32.0]
         else:
-            self._respond(rx, code, to_tag=tag)
+            extra = None
+            if code == 503 and self.invite_retry_after is not None:
+                extra = [("Retry-After", str(self.invite_retry_after))]
+            self._respond(rx, code, to_tag=tag, extra=extra)
 
     def _reflect_response(self, rx: Received) -> None:
         """BOUNCE mode behaves as a stateless reflector: a response that is not
