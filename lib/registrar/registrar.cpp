@@ -92,17 +92,17 @@ update_result registrar::on_registered(const sip::message& request, const sip::m
   std::uint32_t request_default = default_expires;
   if (auto v = sip::parse_uint(request.value(sip::header_id::expires), 0xffffffffu))
     request_default = *v;
-  std::uint32_t response_default = request_default;
-  if (auto v = sip::parse_uint(response.value(sip::header_id::expires), 0xffffffffu))
-    response_default = *v;
+  // The registrar's word on expiry, where it gives one (RFC 3261 §10.3 step 8).
+  std::optional<std::uint32_t> response_expires =
+      sip::parse_uint(response.value(sip::header_id::expires), 0xffffffffu);
 
-  // What the registrar granted, by contact.
-  std::vector<std::pair<std::string, std::uint32_t>> granted;
+  // What the registrar granted, by contact (nullopt: listed without an expiry).
+  std::vector<std::pair<std::string, std::optional<std::uint32_t>>> granted;
   for (const auto& h : response.headers()) {
     if (h.id != sip::header_id::contact) continue;
     for (std::string_view c : split_contacts(h.value)) {
-      granted.emplace_back(contact_key(contact_uri(c)),
-                           contact_expires(c).value_or(response_default));
+      auto e = contact_expires(c);
+      granted.emplace_back(contact_key(contact_uri(c)), e ? e : response_expires);
     }
   }
   auto cs = sip::parse_cseq(request.value(sip::header_id::cseq));
@@ -117,14 +117,16 @@ update_result registrar::on_registered(const sip::message& request, const sip::m
       std::string uri(contact_uri(c));
       std::string key = contact_key(uri);
       if (key.empty()) continue;
+      // The client's ask: its contact's expires, else its Expires, else 3600.
       std::uint32_t expires = contact_expires(c).value_or(request_default);
       bool listed = false;
       for (const auto& [k, e] : granted) {
         if (k == key) {
-          expires = e;
+          if (e) expires = *e;
           listed = true;
         }
       }
+      if (granted.empty() && response_expires) expires = *response_expires;
       // A registrar that lists contacts but not this one did not keep it.
       if (!granted.empty() && !listed) expires = 0;
       if (expires == 0) {
