@@ -18,18 +18,23 @@ std::string contact_key(std::string_view text) {
   return key;
 }
 
+std::uint64_t memory_binding_store::key_hash(std::string_view contact_uri) {
+  return std::hash<std::string>{}(contact_key(contact_uri));
+}
+
 void memory_binding_store::put(const binding& b) {
   auto& list = by_aor_[b.aor];
   auto it = std::find_if(list.begin(), list.end(),
                          [&](const binding& x) { return x.contact == b.contact; });
+  std::uint64_t h = key_hash(b.contact);
   if (it != list.end()) {
     *it = b;
   } else {
     list.push_back(b);
     ++count_;
+    aor_of_contact_.emplace(h, b.aor);
   }
-  aor_of_contact_[contact_key(b.contact)] = b.aor;
-  deadlines_.push(deadline{b.expires, b.aor, b.contact});
+  deadlines_.push(deadline{b.expires, h});
 }
 
 void memory_binding_store::erase(std::string_view aor, std::string_view contact) {
@@ -39,9 +44,13 @@ void memory_binding_store::erase(std::string_view aor, std::string_view contact)
   auto b = std::find_if(list.begin(), list.end(),
                         [&](const binding& x) { return x.contact == contact; });
   if (b == list.end()) return;
-  std::string key = contact_key(b->contact);
-  if (auto c = aor_of_contact_.find(key); c != aor_of_contact_.end() && c->second == aor)
-    aor_of_contact_.erase(c);
+  auto [lo, hi] = aor_of_contact_.equal_range(key_hash(b->contact));
+  for (auto c = lo; c != hi; ++c) {
+    if (c->second == aor) {
+      aor_of_contact_.erase(c);
+      break;
+    }
+  }
   list.erase(b);
   --count_;
   if (list.empty()) by_aor_.erase(it);
@@ -69,12 +78,13 @@ std::vector<binding> memory_binding_store::lookup(std::string_view aor) const {
 std::optional<binding> memory_binding_store::by_contact(std::string_view contact_uri) const {
   std::string key = contact_key(contact_uri);
   if (key.empty()) return std::nullopt;
-  auto c = aor_of_contact_.find(key);
-  if (c == aor_of_contact_.end()) return std::nullopt;
-  auto it = by_aor_.find(c->second);
-  if (it == by_aor_.end()) return std::nullopt;
-  for (const auto& b : it->second) {
-    if (contact_key(b.contact) == key) return b;
+  auto [lo, hi] = aor_of_contact_.equal_range(std::hash<std::string>{}(key));
+  for (auto c = lo; c != hi; ++c) {
+    auto it = by_aor_.find(c->second);
+    if (it == by_aor_.end()) continue;
+    for (const auto& b : it->second) {
+      if (contact_key(b.contact) == key) return b;
+    }
   }
   return std::nullopt;
 }
@@ -82,17 +92,21 @@ std::optional<binding> memory_binding_store::by_contact(std::string_view contact
 std::size_t memory_binding_store::expire(wall_clock::time_point now) {
   std::size_t removed = 0;
   while (!deadlines_.empty() && deadlines_.top().when <= now) {
-    deadline d = deadlines_.top();
+    std::uint64_t h = deadlines_.top().contact;
     deadlines_.pop();
-    // A refreshed binding left an older deadline behind: check the binding's own expiry.
-    auto it = by_aor_.find(d.aor);
-    if (it == by_aor_.end()) continue;
-    for (const auto& b : it->second) {
-      if (b.contact == d.contact && b.expires <= now) {
-        erase(d.aor, d.contact);
-        ++removed;
-        break;
+    // A refreshed binding left an older deadline behind: check the bindings' own expiry.
+    std::vector<std::pair<std::string, std::string>> due;
+    auto [lo, hi] = aor_of_contact_.equal_range(h);
+    for (auto c = lo; c != hi; ++c) {
+      auto it = by_aor_.find(c->second);
+      if (it == by_aor_.end()) continue;
+      for (const auto& b : it->second) {
+        if (b.expires <= now && key_hash(b.contact) == h) due.emplace_back(b.aor, b.contact);
       }
+    }
+    for (const auto& [aor, contact] : due) {
+      erase(aor, contact);
+      ++removed;
     }
   }
   return removed;

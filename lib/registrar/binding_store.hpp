@@ -43,16 +43,18 @@ class memory_binding_store : public binding_store {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  // Deadlines carry the contact's key hash, not strings: 16 bytes each.
   struct deadline {
     wall_clock::time_point when;
-    std::string aor;
-    std::string contact;
+    std::uint64_t contact;
     bool operator>(const deadline& o) const { return when > o.when; }
   };
   void erase(std::string_view aor, std::string_view contact);
+  static std::uint64_t key_hash(std::string_view contact_uri);
 
   std::unordered_map<std::string, std::vector<binding>, hash, std::equal_to<>> by_aor_;
-  std::unordered_map<std::string, std::string, hash, std::equal_to<>> aor_of_contact_;  // key → aor
+  // contact key hash -> AOR (a hash collision is resolved by comparing the contact keys)
+  std::unordered_multimap<std::uint64_t, std::string> aor_of_contact_;
   std::priority_queue<deadline, std::vector<deadline>, std::greater<>> deadlines_;
   std::size_t count_ = 0;
 };
