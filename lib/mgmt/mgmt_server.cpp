@@ -77,8 +77,9 @@ std::string mgmt_server::listen(const std::string& address, std::uint16_t port) 
   boost::system::error_code ec;
   auto a = asio::ip::make_address(address, ec);
   if (ec) return fmt::format("mgmt-address '{}' is not an IP address", address);
-  token_required_ = !a.is_loopback();
-  if (token_required_ && token_.empty())
+  // A configured token is always required; off loopback one must be configured.
+  token_required_ = !token_.empty() || !a.is_loopback();
+  if (!a.is_loopback() && token_.empty())
     return fmt::format("mgmt-port is bound to {} (not loopback): set mgmt-token in [sipproxy]",
                        address);
   tcp::endpoint ep(a, port);

@@ -1,8 +1,8 @@
 // The management port: a TCP listener whose connections read one JSON request per line
 // and write one reply per line. Lines are capped (64 KiB), idle connections close after
 // 60 s, at most 64 connections at once. Mutating commands need the deployment's
-// mgmt-token when the port is bound to anything but loopback; a wrong token is refused
-// and logged.
+// mgmt-token whenever one is configured, and one must be configured when the port is
+// bound to anything but loopback; a missing or wrong token is refused and logged.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -4,6 +4,7 @@
 
 #include "config/option_table.hpp"
 #include "log/logger.hpp"
+#include "proxy/aor.hpp"
 
 namespace sipproxy::proxy {
 
@@ -227,7 +228,11 @@ json management::registrations(const std::vector<std::string>& args) const {
   if (args.empty()) return mgmt::ok(json{{"count", v_.bindings.size()}});
   auto now = registrar::wall_clock::now();
   json list = json::array();
-  for (const auto& b : v_.bindings.lookup(args[0])) {
+  // As the registrar keys it: "1000@host:5060" and "sip:1000@HOST" find sip:1000@host.
+  std::string aor = args[0];
+  if (aor.find(':') == std::string::npos || aor.rfind("sip", 0) != 0) aor = "sip:" + aor;
+  if (auto u = sip::parse_uri(aor)) aor = canonical_aor(*u, v_.self);
+  for (const auto& b : v_.bindings.lookup(aor)) {
     list.push_back(json{
         {"aor", b.aor},
         {"contact", b.contact},
@@ -235,7 +240,7 @@ json management::registrations(const std::vector<std::string>& args) const {
         {"flow", b.flow.to_string()},
         {"instance", b.instance}});
   }
-  return mgmt::ok(json{{"aor", args[0]}, {"bindings", list}});
+  return mgmt::ok(json{{"aor", aor}, {"bindings", list}});
 }
 
 json management::get(const std::vector<std::string>& args) const {
@@ -248,8 +253,11 @@ json management::get(const std::vector<std::string>& args) const {
                     near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near)));
   }
   std::string name(spec->name);
+  std::string value = v_.settings.values.at(name);
+  // The token is a secret: say whether it is set, never what it is.
+  if (name == "mgmt-token") value = value.empty() ? "(not set)" : "(set)";
   return mgmt::ok(json{{"option", name},
-                       {"value", v_.settings.values.at(name)},
+                       {"value", value},
                        {"default", std::string(spec->default_value)},
                        {"valid", config::describe_range(*spec)},
                        {"takes_effect", std::string(config::describe_effect(spec->effect))}});

@@ -20,6 +20,7 @@ namespace sipproxy::proxy {
 
 struct management_view {
   config::settings& settings;
+  const local_identity& self;
   routing::server_table& servers;
   health::health_prober& prober;
   registrar::binding_store& bindings;

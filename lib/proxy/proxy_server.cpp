@@ -275,9 +275,10 @@ proxy_server::proxy_server(config::settings settings, server_options options)
                     s.sip_address.empty() ? "" : ", sip-address = " + s.sip_address));
 
   if (s.self.mgmt_port || s.self.http_port) {
-    m.commands = std::make_unique<management>(management_view{
-        m.settings, m.servers, *m.prober, m.bindings, m.sessions, *m.core, *m.layer, m.overload,
-        [&m] { m.apply_runtime_options(); }, [&m](bool on) { m.core->set_draining(on); }});
+    m.commands = std::make_unique<management>(
+        management_view{m.settings, *m.identity, m.servers, *m.prober, m.bindings, m.sessions,
+                        *m.core, *m.layer, m.overload, [&m] { m.apply_runtime_options(); },
+                        [&m](bool on) { m.core->set_draining(on); }});
   }
   if (s.self.mgmt_port) {
     m.mgmt = std::make_unique<mgmt::mgmt_server>(m.io, *m.commands, s.mgmt_token);
