@@ -44,8 +44,9 @@ json management::handle(const mgmt::request& r) {
   if (r.cmd == "drain" || r.cmd == "undrain") {
     bool on = r.cmd == "drain";
     v_.set_draining(on);
-    log::standard("management: {}", on ? "draining: new dialogs and OPTIONS pings get 503"
-                                       : "drain ended: serving new dialogs again");
+    log::standard("management: {}",
+                  on ? "draining: new out-of-dialog requests and OPTIONS pings get 503"
+                     : "drain ended: serving new dialogs again");
     return mgmt::ok(json{{"draining", on}});
   }
   return mgmt::refused(
@@ -115,8 +116,6 @@ std::string management::metrics_text() const {
   out += fmt::format("sipproxy_draining {}\n", v_.core.draining() ? 1 : 0);
   metric("sipproxy_sip_server_state", "gauge",
          "1 for the state each SIP Server member is in (active, inactive, out-of-service).");
-  metric("sipproxy_sip_server_options_rtt_seconds", "gauge",
-         "Round trip of the last answered OPTIONS probe.");
   std::string rtt;
   for (const auto& m : v_.prober.status()) {
     for (auto st : {routing::member_state::active, routing::member_state::inactive,
@@ -130,6 +129,8 @@ std::string management::metrics_text() const {
           fmt::format("sipproxy_sip_server_options_rtt_seconds{{pair=\"{}\",role=\"{}\"}} {:.6f}\n",
                       m.pair, m.role, m.last_rtt_ms / 1000.0);
   }
+  metric("sipproxy_sip_server_options_rtt_seconds", "gauge",
+         "Round trip of the last answered OPTIONS probe.");
   out += rtt;
   metric("sipproxy_request_duration_seconds", "histogram",
          "From a forwarded request's arrival to its final response upstream.");
@@ -175,6 +176,8 @@ json management::status() const {
        {{"sip", fmt::format("{}:{} udp+tcp", s.sip_address.empty() ? "*" : s.sip_address,
                             s.self.sip_port)},
         {"mgmt", s.self.mgmt_port ? fmt::format("{}:{}", s.self.mgmt_address, *s.self.mgmt_port)
+                                  : std::string("none")},
+        {"http", s.self.http_port ? fmt::format("{}:{}", s.self.mgmt_address, *s.self.http_port)
                                   : std::string("none")}}},
       {"counters",
        {{"messages_received", t.received},

@@ -15,6 +15,14 @@ std::optional<sip::uri> our_route(const sip::header& h, const proxy_env& env) {
   return u;
 }
 
+// What our own Record-Route URI said when the dialog was set up.
+void note_our_uri(request_context& ctx, const sip::uri& u) {
+  if (auto idx = server_index_of(u)) ctx.rr_server_index = idx;
+  if (u.param(fs_param)) ctx.rr_feature_server = true;
+  if (auto m = u.param(member_param); m && *m == "b") ctx.rr_backup = true;
+  ctx.had_our_route = true;
+}
+
 }  // namespace
 
 step_result preprocess_route(request_context& ctx, const proxy_env& env) {
@@ -23,8 +31,7 @@ step_result preprocess_route(request_context& ctx, const proxy_env& env) {
   // target last in Route (RFC 3261 §16.4): put it back.
   if (auto ruri = sip::parse_uri(out.request_uri());
       ruri && env.self.is_local(ruri->host, ruri->port) && ruri->param("lr")) {
-    if (auto idx = server_index_of(*ruri)) ctx.rr_server_index = idx;
-    ctx.had_our_route = true;
+    note_our_uri(ctx, *ruri);
     const sip::header* last = nullptr;
     for (const auto& h : out.headers()) {
       if (h.id == sip::header_id::route) last = &h;
@@ -43,10 +50,7 @@ step_result preprocess_route(request_context& ctx, const proxy_env& env) {
   while (const sip::header* top = out.first(sip::header_id::route)) {
     auto u = our_route(*top, env);
     if (!u) break;
-    if (auto idx = server_index_of(*u)) ctx.rr_server_index = idx;
-    if (u->param(fs_param)) ctx.rr_feature_server = true;
-    if (auto m = u->param(member_param); m && *m == "b") ctx.rr_backup = true;
-    ctx.had_our_route = true;
+    note_our_uri(ctx, *u);
     out.remove_first(sip::header_id::route);
   }
   return step_result::next;

@@ -195,8 +195,13 @@ struct proxy_server::impl {
                              ? routing::balance_method::random
                              : routing::balance_method::round_robin);
     prober->reconfigure();
-    state.feature_server = resolve_feature_server(settings.feature_server_address);
+    // Re-resolved only when it changed (a blocking look-up, rare by construction).
+    if (settings.feature_server_address != resolved_feature_server) {
+      resolved_feature_server = settings.feature_server_address;
+      state.feature_server = resolve_feature_server(settings.feature_server_address);
+    }
   }
+  std::string resolved_feature_server;
   void schedule_binding_expiry() {
     timers.after(std::chrono::seconds(1), [this] {
       if (std::size_t n = bindings.expire(registrar::wall_clock::now()))
@@ -294,6 +299,7 @@ proxy_server::proxy_server(config::settings settings, server_options options)
           log::event_id::mgmt_listener_cannot_start,
           fmt::format("Cannot start HTTP listener: {} (http-port = {})", err, *s.self.http_port));
   }
+  m.resolved_feature_server = s.feature_server_address;
   m.state.feature_server = resolve_feature_server(s.feature_server_address);
   m.prober->start();
   m.schedule_session_expiry();
