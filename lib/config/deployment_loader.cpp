@@ -209,6 +209,7 @@ void derive_typed(settings& s) {
   s.sip_address = v["sip-address"];
   s.mgmt_token = v["mgmt-token"];
   s.load_balancing = v["load-balancing"];
+  s.dns_server = v["dns-server"];
   s.resolve_host = v["resolve-host"] == "true";
   s.oos_check = to_int(v["oos-check"]);
   s.oos_force = to_int(v["oos-force"]);

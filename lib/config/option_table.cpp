@@ -19,7 +19,7 @@ using sc = option_scope;
 constexpr std::int64_t int_max = 2147483647;
 
 // clang-format off
-constexpr std::array<option_spec, 26> table{{
+constexpr std::array<option_spec, 27> table{{
   // The seed's options of the [sipproxy] section.
   {"applications", "", vk::list, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "Comma-separated names of the SIP Server applications (HA pairs; primaries only)."},
@@ -58,6 +58,8 @@ constexpr std::array<option_spec, 26> table{{
   {"wait-response-timeout", "5", vk::integer, 1, 300, "", te::immediately, ap::cluster, sc::deployment,
    "Seconds to wait for a peer's answer to a replication request."},
   // Added by this implementation.
+  {"dns-server", "", vk::host_port, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+   "DNS server (IP:port) for next hops given as host names; unset = the system's resolv.conf."},
   {"load-balancing", "round-robin", vk::choice, 0, 0, "round-robin,random", te::immediately, ap::both, sc::deployment,
    "Cluster: how new dialogs are spread over the available SIP Server pairs of the geo-location."},
   {"mgmt-token", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,

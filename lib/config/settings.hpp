@@ -55,6 +55,7 @@ struct settings {
   std::string sip_address;
   std::string mgmt_token;
   std::string load_balancing = "round-robin";
+  std::string dns_server;
   bool resolve_host = false;
   int oos_check = 5;
   int oos_force = 5;

@@ -30,8 +30,17 @@ step_result to_uri(request_context& ctx, std::string_view text, const proxy_env&
   }
   auto hop = routing::next_hop(*u, env.hosts);
   if (!hop) {
-    ctx.respond(503, "Service Unavailable (cannot resolve " + std::string(u->host) + ")");
-    return step_result::done;
+    std::string t = u->transport();
+    if (t != "udp" && t != "tcp") {
+      ctx.respond(503, "Service Unavailable (transport " + t + " is not supported)");
+      return step_result::done;
+    }
+    hop = env.hosts.cached_hop(routing::host_table::hop_key(*u), routing::host_table::clock::now());
+    if (!hop) {
+      // A host name: the proxy resolves it (DNS) before forwarding.
+      ctx.resolve_uri = std::string(text);
+      return step_result::next;
+    }
   }
   ctx.next_hop = hop;
   ctx.target_pair = env.servers.pair_at(hop->address, hop->port);

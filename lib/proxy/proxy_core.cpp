@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <functional>
+
+#include "dns/sip_resolver.hpp"
 #include "log/logger.hpp"
 #include "proxy/branch.hpp"
 #include "proxy/forward_edits.hpp"
@@ -21,10 +25,12 @@ void proxy_counters::observe_latency(double seconds) {
   ++latency_count;
 }
 
-proxy_core::proxy_core(txn::transaction_layer& layer, proxy_env env, health::health_prober* prober)
+proxy_core::proxy_core(txn::transaction_layer& layer, proxy_env env, health::health_prober* prober,
+                       dns::resolver* resolver)
     : layer_(layer),
       env_(std::move(env)),
       prober_(prober),
+      resolver_(resolver),
       registrar_(env_.bindings, env_.settings.app) {}
 
 std::string proxy_core::local_tag(txn::txn_id server) const {
@@ -59,11 +65,55 @@ void proxy_core::on_request(txn::txn_id server, const sip::message_ptr& request,
     answer(ctx);
     return;
   }
+  if (!ctx.next_hop) {
+    if (ctx.in->method() == "INVITE") {
+      layer_.respond(ctx.server, 100, sip::build_response(*ctx.in, 100));
+      ctx.trying_sent = true;
+    }
+    resolve_then(std::move(ctx), [this](request_context& c) { forward(c); });
+    return;
+  }
   forward(ctx);
 }
 
+void proxy_core::resolve_then(request_context ctx, std::function<void(request_context&)> next) {
+  if (!resolver_) {
+    ctx.respond(503, "Service Unavailable (cannot resolve " + ctx.resolve_uri + ")");
+    if (ctx.server) answer(ctx);
+    return;
+  }
+  std::string uri = ctx.resolve_uri;
+  auto pending = std::make_shared<request_context>(std::move(ctx));
+  boost::asio::co_spawn(
+      resolver_->get_executor(), dns::resolve_sip_uri(*resolver_, uri),
+      [this, pending, next = std::move(next), uri](std::exception_ptr e, dns::sip_resolution r) {
+        request_context& c = *pending;
+        if (e || r.targets.empty()) {
+          log::interaction("{} {}: cannot resolve {}: {}", c.in->method(), c.in->request_uri(), uri,
+                           e ? "internal error" : r.error_text);
+          c.respond(503, "Service Unavailable (cannot resolve " + uri + ")");
+          if (c.server) answer(c);
+          return;
+        }
+        const dns::sip_target& t = r.targets.front();
+        transport::peer hop;
+        hop.proto = t.transport == dns::sip_transport::tcp ? transport::protocol::tcp
+                                                           : transport::protocol::udp;
+        hop.address = transport::normalize(t.address);
+        hop.port = t.port;
+        if (auto u = sip::parse_uri(uri)) {
+          env_.hosts.cache_hop(routing::host_table::hop_key(*u), hop,
+                               routing::host_table::clock::now() +
+                                   std::chrono::seconds(std::max<std::uint32_t>(t.ttl, 1)));
+        }
+        c.next_hop = hop;
+        c.target_pair = env_.servers.pair_at(hop.address, hop.port);
+        next(c);
+      });
+}
+
 void proxy_core::forward(request_context& ctx) {
-  if (ctx.out->method() == "INVITE")
+  if (ctx.out->method() == "INVITE" && !ctx.trying_sent)
     layer_.respond(ctx.server, 100, sip::build_response(*ctx.in, 100));
   decrement_max_forwards(*ctx.out);
   response_context& rc = contexts_[ctx.server];
@@ -186,6 +236,15 @@ void proxy_core::on_ack(const sip::message_ptr& ack, const transport::peer& from
     log::interaction("ACK from {} dropped: {} {}", from.to_string(), ctx.status, ctx.reason);
     return;
   }
+  if (!ctx.next_hop) {
+    resolve_then(std::move(ctx), [this](request_context& c) { relay_ack(c); });
+    return;
+  }
+  relay_ack(ctx);
+}
+
+void proxy_core::relay_ack(request_context& ctx) {
+  const sip::message_ptr& ack = ctx.in;
   decrement_max_forwards(*ctx.out);
   apply_strict_route(*ctx.out);
   const sip::header* top = ack->first(sip::header_id::via);

@@ -4,6 +4,7 @@
 
 #include <unordered_map>
 
+#include "dns/resolver.hpp"
 #include "health/health_prober.hpp"
 #include "proxy/proxy_env.hpp"
 #include "proxy/request_context.hpp"
@@ -32,7 +33,9 @@ struct proxy_counters {
 class proxy_core : public txn::transaction_user {
  public:
   // `prober` (may be null) hears what calls find out about SIP Servers.
-  proxy_core(txn::transaction_layer& layer, proxy_env env, health::health_prober* prober = nullptr);
+  // `resolver` (may be null) resolves next hops given as host names (RFC 3263).
+  proxy_core(txn::transaction_layer& layer, proxy_env env, health::health_prober* prober = nullptr,
+             dns::resolver* resolver = nullptr);
 
   // Draining: new dialogs are refused with 503; requests within dialogs go on.
   void set_draining(bool on) { env_.state.draining = on; }
@@ -53,6 +56,10 @@ class proxy_core : public txn::transaction_user {
  private:
   void answer(const request_context& ctx);
   void forward(request_context& ctx);
+  // Resolves ctx.resolve_uri (RFC 3263, cached by TTL), then calls `next`; answers 503
+  // when it does not resolve.
+  void resolve_then(request_context ctx, std::function<void(request_context&)> next);
+  void relay_ack(request_context& ctx);
   // Record-Route, strict-route fix-up, our Via; then a client transaction. False when the
   // transaction could not be created.
   bool send_branch(response_context& rc, request_context& ctx);
@@ -70,6 +77,7 @@ class proxy_core : public txn::transaction_user {
   std::unordered_map<txn::txn_id, response_context> contexts_;  // by server transaction
   std::unordered_map<txn::txn_id, txn::txn_id> client_to_server_;
   health::health_prober* prober_;
+  dns::resolver* resolver_;
   registrar::registrar registrar_;
   std::uint64_t branch_counter_ = 0;
   proxy_counters counters_;

@@ -23,7 +23,7 @@ struct proxy_env {
   const config::settings& settings;
   const local_identity& self;
   routing::server_table& servers;
-  const routing::host_table& hosts;
+  routing::host_table& hosts;
   overload_control& overload;
   routing::pair_selector& selector;
   routing::session_table& sessions;

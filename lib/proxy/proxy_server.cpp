@@ -15,6 +15,7 @@
 #include "config/config_error.hpp"
 #include "config/deployment_loader.hpp"
 #include "config/option_table.hpp"
+#include "dns/resolver.hpp"
 #include "log/logger.hpp"
 #include "mgmt/http_server.hpp"
 #include "mgmt/mgmt_server.hpp"
@@ -177,6 +178,7 @@ struct proxy_server::impl {
   registrar::memory_binding_store bindings;
   runtime_state state;
   std::unique_ptr<health::health_prober> prober;
+  std::unique_ptr<dns::resolver> resolver;
   std::unique_ptr<proxy_core> core;
   std::unique_ptr<management> commands;
   std::unique_ptr<mgmt::mgmt_server> mgmt;
@@ -259,11 +261,28 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.prober = std::make_unique<health::health_prober>(
       *m.layer, m.timers, m.servers, m.settings,
       health::prober_identity{m.identity->via_host(), m.identity->port()});
+  dns::resolver_options ro;
+  if (!s.dns_server.empty()) {
+    std::size_t colon = s.dns_server.rfind(':');
+    asio::ip::address a;
+    std::string host = s.dns_server.substr(0, colon);
+    if (!transport::parse_ip(host, a))
+      throw startup_error(
+          log::event_id::error_reading_config_data,
+          fmt::format("dns-server '{}': the host must be an IP address", s.dns_server));
+    ro.server = asio::ip::udp::endpoint(
+        a, static_cast<std::uint16_t>(std::stoi(s.dns_server.substr(colon + 1))));
+  }
+  m.resolver = std::make_unique<dns::resolver>(m.io.get_executor(), ro);
+  if (m.resolver->status())
+    log::event(log::event_id::host_not_resolved,
+               "DNS resolver unavailable ({}): next hops given as host names get 503",
+               m.resolver->status().message());
   m.core = std::make_unique<proxy_core>(
       *m.layer,
       proxy_env{m.settings, *m.identity, m.servers, m.hosts, m.overload, *m.selector, m.sessions,
                 m.state, m.bindings},
-      m.prober.get());
+      m.prober.get(), m.resolver.get());
   m.layer->set_user(*m.core);
 
   transport::listen_options lo;

@@ -35,6 +35,10 @@ struct request_context {
 
   // The decision.
   std::optional<transport::peer> next_hop;
+  // A next hop named by a host name not yet resolved: the URI to resolve (RFC 3263)
+  // before forwarding.
+  std::string resolve_uri;
+  bool trying_sent = false;  // 100 Trying already went upstream
   const routing::server_pair* target_pair = nullptr;
 
   // The target was chosen by us for a new request from an endpoint: another member or pair

@@ -8,6 +8,30 @@ std::optional<boost::asio::ip::address> host_table::find(std::string_view name) 
   return it->second;
 }
 
+std::string host_table::hop_key(const sip::uri& u) {
+  std::string key;
+  for (char c : u.host)
+    key.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+  key += ":" + std::to_string(u.port) + ";" + u.transport();
+  return key;
+}
+
+void host_table::cache_hop(std::string key, const transport::peer& hop, clock::time_point expires) {
+  if (hops_.size() >= 10000) {
+    auto now = clock::now();
+    std::erase_if(hops_, [&](const auto& kv) { return kv.second.expires <= now; });
+    if (hops_.size() >= 10000) return;
+  }
+  hops_[std::move(key)] = cached{hop, expires};
+}
+
+std::optional<transport::peer> host_table::cached_hop(std::string_view key,
+                                                      clock::time_point now) const {
+  auto it = hops_.find(key);
+  if (it == hops_.end() || it->second.expires <= now) return std::nullopt;
+  return it->second.hop;
+}
+
 std::optional<transport::peer> next_hop(const sip::uri& u, const host_table& hosts) {
   transport::peer p;
   std::string t = u.transport();

@@ -2,6 +2,7 @@
 // look-ups of other names come with the resolver).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -13,12 +14,24 @@ namespace sipproxy::routing {
 
 class host_table {
  public:
-  // Names resolved at startup (SIP Server hosts and the like).
+  using clock = std::chrono::steady_clock;
+  // Names resolved at startup (SIP Server hosts and the like): kept for good.
   void add(const std::string& name, const boost::asio::ip::address& a) { names_[name] = a; }
   std::optional<boost::asio::ip::address> find(std::string_view name) const;
 
+  // Next hops found by DNS (RFC 3263), by the URI's host, port and transport, until their
+  // TTL runs out. At most 10,000 entries; expired ones are dropped on the way.
+  static std::string hop_key(const sip::uri& u);
+  void cache_hop(std::string key, const transport::peer& hop, clock::time_point expires);
+  std::optional<transport::peer> cached_hop(std::string_view key, clock::time_point now) const;
+
  private:
+  struct cached {
+    transport::peer hop;
+    clock::time_point expires;
+  };
   std::map<std::string, boost::asio::ip::address, std::less<>> names_;
+  std::map<std::string, cached, std::less<>> hops_;
 };
 
 // The transport, address and port a URI designates: transport from its transport
