@@ -18,8 +18,14 @@ json management::handle(const mgmt::request& r) {
   if (r.cmd == "servers") return mgmt::ok(servers());
   if (r.cmd == "registrations") return registrations(r.args);
   if (r.cmd == "dialogs") {
+    json per_server = json::object();
+    auto counts = v_.core.dialogs().by_pair(v_.servers.pairs().size());
+    for (const auto& p : v_.servers.pairs()) per_server[p.name] = counts[p.index];
     return mgmt::ok(
-        json{{"transactions",
+        json{{"dialogs", v_.core.dialogs().size()},
+             {"dialogs_by_server", per_server},
+             {"dialogs_without_server", counts.back()},
+             {"transactions",
               {{"server", v_.layer.server_count()}, {"client", v_.layer.client_count()}}},
              {"requests_in_progress", v_.core.context_count()},
              {"sessions", v_.sessions.size()}});
@@ -110,6 +116,14 @@ std::string management::metrics_text() const {
   out += fmt::format("sipproxy_transactions{{side=\"client\"}} {}\n", v_.layer.client_count());
   metric("sipproxy_registrations", "gauge", "Registration bindings stored.");
   out += fmt::format("sipproxy_registrations {}\n", v_.bindings.size());
+  metric("sipproxy_dialogs", "gauge",
+         "Dialogs established through this instance and not yet ended, by SIP Server pair.");
+  {
+    auto counts = v_.core.dialogs().by_pair(v_.servers.pairs().size());
+    for (const auto& p : v_.servers.pairs())
+      out += fmt::format("sipproxy_dialogs{{pair=\"{}\"}} {}\n", p.name, counts[p.index]);
+    out += fmt::format("sipproxy_dialogs{{pair=\"\"}} {}\n", counts.back());
+  }
   metric("sipproxy_sessions", "gauge", "Sessions in the affinity table.");
   out += fmt::format("sipproxy_sessions {}\n", v_.sessions.size());
   metric("sipproxy_draining", "gauge", "1 while draining.");

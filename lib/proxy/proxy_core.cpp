@@ -134,6 +134,21 @@ void proxy_core::forward(request_context& ctx) {
   }
 }
 
+void proxy_core::note_dialog(const response_context& rc, const sip::message& response) {
+  std::string_view method = rc.request->method();
+  if (method != "INVITE" && method != "BYE") return;
+  std::string_view from_tag = sip::tag_of(rc.request->value(sip::header_id::from));
+  std::string_view request_to_tag = sip::tag_of(rc.request->value(sip::header_id::to));
+  std::string_view call_id = rc.request->value(sip::header_id::call_id);
+  if (method == "BYE") {
+    dialogs_.ended(dialog_table::key(call_id, from_tag, request_to_tag));
+  } else if (request_to_tag.empty()) {
+    dialogs_.established(
+        dialog_table::key(call_id, from_tag, sip::tag_of(response.value(sip::header_id::to))),
+        rc.pair, dialog_table::clock::now());
+  }
+}
+
 bool proxy_core::send_branch(response_context& rc, request_context& ctx) {
   sip::message& out = *ctx.out;
   if (creates_dialog(out)) add_record_route(ctx, env_);
@@ -142,6 +157,11 @@ bool proxy_core::send_branch(response_context& rc, request_context& ctx) {
   txn::txn_id client = layer_.create_request(ctx.out, *ctx.next_hop);
   if (client == 0) return false;
   rc.branches.push_back(branch_state{client, 0, nullptr, *ctx.next_hop, false});
+  if (ctx.target_pair) {
+    rc.pair = ctx.target_pair->index;
+  } else if (ctx.source_pair) {
+    rc.pair = ctx.source_pair->index;
+  }
   if (rc.retry) rc.retry->tried.push_back(*ctx.next_hop);
   client_to_server_[client] = ctx.server;
   ++counters_.forwarded;
@@ -295,6 +315,7 @@ void proxy_core::on_response(txn::txn_id client, const sip::message_ptr& respons
   if (status < 300) {
     // Every 2xx goes upstream at once, retransmissions included (RFC 6026).
     if (b && b->final_status == 0) b->final_status = status;
+    if (!rc.final_forwarded) note_dialog(rc, *response);
     if (!rc.final_forwarded)
       counters_.observe_latency(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - rc.started).count());

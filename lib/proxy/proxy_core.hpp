@@ -6,6 +6,7 @@
 
 #include "dns/resolver.hpp"
 #include "health/health_prober.hpp"
+#include "proxy/dialog_table.hpp"
 #include "proxy/proxy_env.hpp"
 #include "proxy/request_context.hpp"
 #include "proxy/response_context.hpp"
@@ -42,6 +43,8 @@ class proxy_core : public txn::transaction_user {
   bool draining() const { return env_.state.draining; }
   const proxy_counters& counters() const { return counters_; }
   std::size_t context_count() const { return contexts_.size(); }
+  dialog_table& dialogs() { return dialogs_; }
+  const dialog_table& dialogs() const { return dialogs_; }
 
   void on_request(txn::txn_id server, const sip::message_ptr& request,
                   const transport::peer& from) override;
@@ -60,6 +63,8 @@ class proxy_core : public txn::transaction_user {
   // when it does not resolve.
   void resolve_then(request_context ctx, std::function<void(request_context&)> next);
   void relay_ack(request_context& ctx);
+  // A 2xx to an initial INVITE establishes a dialog, a 2xx to a BYE ends one.
+  void note_dialog(const response_context& rc, const sip::message& response);
   // Record-Route, strict-route fix-up, our Via; then a client transaction. False when the
   // transaction could not be created.
   bool send_branch(response_context& rc, request_context& ctx);
@@ -79,6 +84,7 @@ class proxy_core : public txn::transaction_user {
   health::health_prober* prober_;
   dns::resolver* resolver_;
   registrar::registrar registrar_;
+  dialog_table dialogs_;
   std::uint64_t branch_counter_ = 0;
   proxy_counters counters_;
 };

@@ -214,6 +214,7 @@ struct proxy_server::impl {
   void schedule_session_expiry() {
     timers.after(std::chrono::seconds(60), [this] {
       sessions.expire(std::chrono::steady_clock::now());
+      core->dialogs().expire(std::chrono::steady_clock::now());
       schedule_session_expiry();
     });
   }

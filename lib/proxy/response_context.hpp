@@ -45,6 +45,7 @@ struct response_context {
   bool cancelled = false;
   std::optional<retry_state> retry;
   std::optional<registration_state> registration;
+  std::optional<std::size_t> pair;  // the SIP Server pair on the other end, if any
 
   branch_state* branch_of(txn::txn_id client);
   bool all_final() const;
