@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -290,6 +291,19 @@ settings load_deployment_text(const std::string& text, const std::string& path,
     }
   }
   derive_typed(s);
+
+  if (!s.dns_server.empty()) {
+    std::string host = s.dns_server.substr(0, s.dns_server.rfind(':'));
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(host, ec);
+    if (ec)
+      throw config_error(path, s.lines["dns-server"],
+                         fmt::format("option 'dns-server': '{}' is not valid; valid values: "
+                                     "IP:port (an address, not a name)",
+                                     s.dns_server));
+  }
 
   // References between sections.
   if (s.standalone() && s.serving_sipserver.empty())
