@@ -113,12 +113,15 @@ void health_prober::send_probe(std::size_t i) {
   layer_.start(id);
 }
 
-health_prober::target* health_prober::find(txn::txn_id client, std::size_t* index) {
+health_prober::target* health_prober::settle(txn::txn_id client, std::size_t* index) {
   for (std::size_t i = 0; i < targets_.size(); ++i) {
-    if (targets_[i].pending == client) {
-      *index = i;
-      return &targets_[i];
-    }
+    target& t = targets_[i];
+    if (t.pending != client) continue;
+    t.pending = 0;
+    timers_.cancel(t.timer);
+    t.timer = 0;
+    *index = i;
+    return &t;
   }
   return nullptr;
 }
@@ -126,11 +129,8 @@ health_prober::target* health_prober::find(txn::txn_id client, std::size_t* inde
 void health_prober::on_response(txn::txn_id client, const sip::message_ptr& response) {
   if (response->status() < 200) return;
   std::size_t i = 0;
-  target* t = find(client, &i);
+  target* t = settle(client, &i);
   if (!t) return;
-  t->pending = 0;
-  timers_.cancel(t->timer);
-  t->timer = 0;
   ++t->answered;
   t->last_rtt_ms = std::chrono::duration<double, std::milli>(timers_.now() - t->sent_at).count();
   if (response->status() == 503) {
@@ -143,11 +143,7 @@ void health_prober::on_response(txn::txn_id client, const sip::message_ptr& resp
 
 void health_prober::on_client_failed(txn::txn_id client, int) {
   std::size_t i = 0;
-  target* t = find(client, &i);
-  if (!t) return;
-  t->pending = 0;
-  timers_.cancel(t->timer);
-  t->timer = 0;
+  if (!settle(client, &i)) return;
   apply(i, verdict::silent, std::chrono::seconds(0), "unreachable");
 }
 

@@ -68,7 +68,9 @@ class health_prober : public txn::client_user {
   void send_probe(std::size_t i);
   void on_deadline(std::size_t i);
   void apply(std::size_t i, verdict v, std::chrono::seconds retry_after, const char* why);
-  target* find(txn::txn_id client, std::size_t* index);
+  // The target whose probe `client` was, with that probe settled (no longer pending, its
+  // deadline cancelled); nullptr when none.
+  target* settle(txn::txn_id client, std::size_t* index);
 
   txn::transaction_layer& layer_;
   txn::timer_queue& timers_;

@@ -7,6 +7,8 @@
 #include <boost/beast/http.hpp>
 #include <memory>
 
+#include "mgmt/listen_tcp.hpp"
+
 namespace sipproxy::mgmt {
 
 namespace asio = boost::asio;
@@ -103,12 +105,7 @@ std::string http_server::listen(const std::string& address, std::uint16_t port) 
   boost::system::error_code ec;
   auto a = asio::ip::make_address(address, ec);
   if (ec) return fmt::format("mgmt-address '{}' is not an IP address", address);
-  tcp::endpoint ep(a, port);
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(ep, ec);
-  if (!ec) acceptor_.listen(16, ec);
-  if (ec) return fmt::format("HTTP {}:{}: {}", address, port, ec.message());
+  if (std::string err = listen_tcp(acceptor_, a, port, "HTTP"); !err.empty()) return err;
   do_accept();
   return {};
 }

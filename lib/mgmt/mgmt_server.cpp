@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 
 #include "log/logger.hpp"
+#include "mgmt/listen_tcp.hpp"
 
 namespace sipproxy::mgmt {
 
@@ -82,12 +83,7 @@ std::string mgmt_server::listen(const std::string& address, std::uint16_t port) 
   if (!a.is_loopback() && token_.empty())
     return fmt::format("mgmt-port is bound to {} (not loopback): set mgmt-token in [sipproxy]",
                        address);
-  tcp::endpoint ep(a, port);
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(ep, ec);
-  if (!ec) acceptor_.listen(16, ec);
-  if (ec) return fmt::format("TCP {}:{}: {}", address, port, ec.message());
+  if (std::string err = listen_tcp(acceptor_, a, port, "TCP"); !err.empty()) return err;
   do_accept();
   return {};
 }

@@ -10,17 +10,8 @@ client_invite_transaction::client_invite_transaction(transaction_host& host, txn
     : transaction(host, id, std::move(key), std::move(request), peer) {}
 
 void client_invite_transaction::start() {
-  wire_ = request_->serialize();
-  const auto& t = host_.timing();
-  if (!host_.transmit(peer_, wire_)) {
-    fail(503);
-    return;
-  }
-  if (!reliable()) {
-    a_interval_ = t.t1;
-    arm(0, timer_a, a_interval_);
-  }
-  arm(1, timer_b, t.timeout());
+  a_interval_ = host_.timing().t1;
+  if (!send_first(wire_, timer_a, timer_b)) fail(503);
 }
 
 bool client_invite_transaction::on_response(const sip::message_ptr& response) {

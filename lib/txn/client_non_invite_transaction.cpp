@@ -5,17 +5,8 @@
 namespace sipproxy::txn {
 
 void client_non_invite_transaction::start() {
-  wire_ = request_->serialize();
-  const auto& t = host_.timing();
-  if (!host_.transmit(peer_, wire_)) {
-    fail(503);
-    return;
-  }
-  if (!reliable()) {
-    e_interval_ = t.t1;
-    arm(0, timer_e, e_interval_);
-  }
-  arm(1, timer_f, t.timeout());
+  e_interval_ = host_.timing().t1;
+  if (!send_first(wire_, timer_e, timer_f)) fail(503);
 }
 
 bool client_non_invite_transaction::on_response(const sip::message_ptr& response) {

@@ -56,6 +56,16 @@ class transaction {
     host_.timers().cancel(timers_[slot]);
     timers_[slot] = 0;
   }
+  // Client side (RFC 3261 §17.1.1.2, §17.1.2.2): serializes and sends the request, then
+  // arms the retransmission timer at T1 (unreliable transports only, slot 0) and the
+  // 64*T1 timeout (slot 1). False when the transport refused it at once.
+  bool send_first(std::string& wire, int retransmit_kind, int timeout_kind) {
+    wire = request_->serialize();
+    if (!host_.transmit(peer_, wire)) return false;
+    if (!reliable()) arm(0, retransmit_kind, host_.timing().t1);
+    arm(1, timeout_kind, host_.timing().timeout());
+    return true;
+  }
   void cancel_timers() {
     for (auto& t : timers_) {
       host_.timers().cancel(t);
