@@ -1,5 +1,6 @@
-// Where a SIP URI sends a request (RFC 3263 §4, numeric hosts and configured names; DNS
-// look-ups of other names come with the resolver).
+// Where a SIP URI sends a request (RFC 3263 §4) without asking DNS: numeric hosts,
+// configured names, and names the proxy resolved earlier (cached by TTL). Other names are
+// resolved by the proxy core through lib/dns.
 #pragma once
 
 #include <chrono>
