@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -16,9 +17,11 @@
 #include "config/deployment_loader.hpp"
 #include "config/option_table.hpp"
 #include "dns/resolver.hpp"
+#include "dns/sip_resolver.hpp"
 #include "log/logger.hpp"
 #include "mgmt/http_server.hpp"
 #include "mgmt/mgmt_server.hpp"
+#include "proxy/host_refresher.hpp"
 #include "proxy/management.hpp"
 #include "proxy/proxy_core.hpp"
 #include "sip/cseq.hpp"
@@ -60,6 +63,36 @@ std::optional<asio::ip::address> resolve_blocking(const std::string& host) {
   return out;
 }
 
+dns::resolver_options resolver_options_of(const std::string& dns_server) {
+  dns::resolver_options ro;
+  if (dns_server.empty()) return ro;
+  std::size_t colon = dns_server.rfind(':');
+  asio::ip::address a;
+  if (transport::parse_ip(dns_server.substr(0, colon), a))
+    ro.server = asio::ip::udp::endpoint(
+        a, static_cast<std::uint16_t>(std::stoi(dns_server.substr(colon + 1))));
+  return ro;
+}
+
+// A configured host name, before serving: through dns-server when one is set (c-ares on
+// a short-lived loop), else through the system resolver (getaddrinfo, /etc/hosts too).
+std::optional<asio::ip::address> resolve_configured(const std::string& dns_server,
+                                                    const std::string& host) {
+  asio::ip::address ip;
+  if (transport::parse_ip(host, ip)) return ip;
+  if (dns_server.empty()) return resolve_blocking(host);
+  asio::io_context io;
+  dns::resolver r(io.get_executor(), resolver_options_of(dns_server));
+  std::optional<asio::ip::address> out;
+  asio::co_spawn(io, dns::resolve_host(r, host),
+                 [&out](std::exception_ptr e, dns::host_addresses a) {
+                   if (!e && !a.addresses.empty())
+                     out = transport::normalize(a.addresses.front().address);
+                 });
+  io.run_for(std::chrono::seconds(10));
+  return out;
+}
+
 std::vector<asio::ip::address> interface_addresses() {
   std::vector<asio::ip::address> out;
   ifaddrs* list = nullptr;
@@ -87,8 +120,8 @@ std::string local_host_name() {
 }
 
 routing::member make_member(const config::server_address& a, const std::string& pair,
-                            routing::host_table& hosts) {
-  auto ip = resolve_blocking(a.host);
+                            routing::host_table& hosts, const std::string& dns_server) {
+  auto ip = resolve_configured(dns_server, a.host);
   if (!ip)
     throw startup_error(log::event_id::error_reading_config_data,
                         fmt::format("SIP Server {}: cannot resolve host '{}'", pair, a.host));
@@ -118,14 +151,15 @@ static std::string via_host_of(const config::settings& s) {
 
 // feature-server-address ("host:port") as a UDP peer; nullopt when unset or unresolvable
 // (logged with 40005).
-static std::optional<transport::peer> resolve_feature_server(const std::string& hp) {
+static std::optional<transport::peer> resolve_feature_server(const std::string& hp,
+                                                             const std::string& dns_server) {
   if (hp.empty()) return std::nullopt;
   std::size_t colon = hp.rfind(':');
   std::string host = hp.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   auto port = sip::parse_uint(hp.substr(colon + 1), 65535);
-  auto ip = resolve_blocking(host);
+  auto ip = resolve_configured(dns_server, host);
   if (!ip || !port) {
     log::event(log::event_id::host_not_resolved,
                "Cannot resolve feature-server-address '{}': MWI SUBSCRIBEs get 489", hp);
@@ -153,7 +187,7 @@ void preflight(const config::settings& s) {
   via_host_of(s);
   for (const auto& app : s.servers) {
     for (const auto* a : {&app.primary, app.backup ? &*app.backup : nullptr}) {
-      if (a && !resolve_blocking(a->host))
+      if (a && !resolve_configured(s.dns_server, a->host))
         throw startup_error(
             log::event_id::error_reading_config_data,
             fmt::format("SIP Server {}: cannot resolve host '{}'", app.name, a->host));
@@ -179,6 +213,7 @@ struct proxy_server::impl {
   runtime_state state;
   std::unique_ptr<health::health_prober> prober;
   std::unique_ptr<dns::resolver> resolver;
+  std::unique_ptr<host_refresher> refresher;
   std::unique_ptr<proxy_core> core;
   std::unique_ptr<management> commands;
   std::unique_ptr<mgmt::mgmt_server> mgmt;
@@ -200,10 +235,45 @@ struct proxy_server::impl {
     // Re-resolved only when it changed (a blocking look-up, rare by construction).
     if (settings.feature_server_address != resolved_feature_server) {
       resolved_feature_server = settings.feature_server_address;
-      state.feature_server = resolve_feature_server(settings.feature_server_address);
+      state.feature_server =
+          resolve_feature_server(settings.feature_server_address, settings.dns_server);
     }
   }
   std::string resolved_feature_server;
+  // SIP Server members and the feature server given by host name follow their DNS
+  // records (resolved once, blocking, before serving; then by TTL through the resolver).
+  void watch_host_names() {
+    // Only names that come from a configured DNS server: names of the system resolver
+    // may come from /etc/hosts, which c-ares queries do not read.
+    if (resolver->status() || settings.dns_server.empty()) return;
+    refresher = std::make_unique<host_refresher>(*resolver, timers);
+    for (auto& pair : servers.pairs()) {
+      for (routing::member* m : {&pair.primary, pair.backup ? &*pair.backup : nullptr}) {
+        if (!m) continue;
+        std::string host = m->configured.substr(0, m->configured.rfind(':'));
+        asio::ip::address ip;
+        if (transport::parse_ip(host, ip)) continue;
+        std::string what =
+            fmt::format("SIP Server {} {}", pair.name, m == &pair.primary ? "primary" : "backup");
+        refresher->watch(host, m->address.address, what,
+                         [this, m, host](const asio::ip::address& a) {
+                           m->address.address = a;
+                           hosts.add(host, a);
+                         });
+      }
+    }
+    const std::string& fs = settings.feature_server_address;
+    std::string fs_host = fs.substr(0, fs.rfind(':'));
+    asio::ip::address ip;
+    if (state.feature_server && !transport::parse_ip(fs_host, ip)) {
+      refresher->watch(fs_host, state.feature_server->address, "feature server",
+                       [this, fs_host](const asio::ip::address& a) {
+                         const std::string& now = settings.feature_server_address;
+                         if (state.feature_server && now.substr(0, now.rfind(':')) == fs_host)
+                           state.feature_server->address = a;
+                       });
+    }
+  }
   void schedule_binding_expiry() {
     timers.after(std::chrono::seconds(1), [this] {
       if (std::size_t n = bindings.expire(registrar::wall_clock::now()))
@@ -236,8 +306,8 @@ proxy_server::proxy_server(config::settings settings, server_options options)
     routing::server_pair p;
     p.name = app.name;
     p.geo_location = app.geo_location;
-    p.primary = make_member(app.primary, app.name, m.hosts);
-    if (app.backup) p.backup = make_member(*app.backup, app.name, m.hosts);
+    p.primary = make_member(app.primary, app.name, m.hosts, s.dns_server);
+    if (app.backup) p.backup = make_member(*app.backup, app.name, m.hosts, s.dns_server);
     pairs.push_back(std::move(p));
   }
   m.servers = routing::server_table(std::move(pairs));
@@ -262,19 +332,8 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.prober = std::make_unique<health::health_prober>(
       *m.layer, m.timers, m.servers, m.settings,
       health::prober_identity{m.identity->via_host(), m.identity->port()});
-  dns::resolver_options ro;
-  if (!s.dns_server.empty()) {
-    std::size_t colon = s.dns_server.rfind(':');
-    asio::ip::address a;
-    std::string host = s.dns_server.substr(0, colon);
-    if (!transport::parse_ip(host, a))
-      throw startup_error(
-          log::event_id::error_reading_config_data,
-          fmt::format("dns-server '{}': the host must be an IP address", s.dns_server));
-    ro.server = asio::ip::udp::endpoint(
-        a, static_cast<std::uint16_t>(std::stoi(s.dns_server.substr(colon + 1))));
-  }
-  m.resolver = std::make_unique<dns::resolver>(m.io.get_executor(), ro);
+  m.resolver =
+      std::make_unique<dns::resolver>(m.io.get_executor(), resolver_options_of(s.dns_server));
   if (m.resolver->status())
     log::event(log::event_id::host_not_resolved,
                "DNS resolver unavailable ({}): next hops given as host names get 503",
@@ -320,7 +379,8 @@ proxy_server::proxy_server(config::settings settings, server_options options)
           fmt::format("Cannot start HTTP listener: {} (http-port = {})", err, *s.self.http_port));
   }
   m.resolved_feature_server = s.feature_server_address;
-  m.state.feature_server = resolve_feature_server(s.feature_server_address);
+  m.state.feature_server = resolve_feature_server(s.feature_server_address, s.dns_server);
+  m.watch_host_names();
   m.prober->start();
   m.schedule_session_expiry();
   m.schedule_binding_expiry();
@@ -352,6 +412,7 @@ void proxy_server::impl::begin_drain() {
   }
   stopping = true;
   prober->stop();
+  if (refresher) refresher->stop();
   if (mgmt) mgmt->stop();
   if (http) http->stop();
   transport->stop_accepting();

@@ -18,9 +18,9 @@ bool parse_ip(std::string_view text, boost::asio::ip::address& out) {
   if (text.size() > 2 && text.front() == '[' && text.back() == ']')
     text = text.substr(1, text.size() - 2);
   boost::system::error_code ec;
-  out = boost::asio::ip::make_address(std::string(text), ec);
-  if (ec) return false;
-  out = normalize(out);
+  auto a = boost::asio::ip::make_address(std::string(text), ec);
+  if (ec) return false;  // `out` is left as it was
+  out = normalize(a);
   return true;
 }
 

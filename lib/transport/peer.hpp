@@ -21,7 +21,8 @@ struct peer {
   std::string to_string() const;  // "udp:127.0.0.1:5060"
 };
 
-// Parses a numeric IPv4/IPv6 literal (brackets allowed); false when it is not one.
+// Parses a numeric IPv4/IPv6 literal (brackets allowed); false (and `out` untouched) when
+// it is not one.
 bool parse_ip(std::string_view text, boost::asio::ip::address& out);
 
 // Unmaps ::ffff:a.b.c.d to the IPv4 address, so comparisons see one form.
