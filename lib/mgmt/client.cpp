@@ -134,10 +134,20 @@ std::string render(const std::string& cmd, const json& reply) {
     return out;
   }
   if (cmd == "peers") {
-    for (const auto& p : reply["peers"])
-      out += fmt::format("{:16} {}:{}  {}\n", str(p["name"]), str(p["host"]), str(p["sip_port"]),
-                         str(p["link"]));
-    if (reply["peers"].empty()) out += "(no other instance in sipproxy-applications)\n";
+    if (reply["peers"].empty()) return "(no other instance in sipproxy-applications)\n";
+    out += fmt::format("{:16} {:22} {:10} {:>7} {:>6} {:>7} {:>9} {:>9} {:>7}\n", "PEER",
+                       "MGMT ADDRESS", "LINK", "SINCE s", "QUEUED", "LAG ms", "SENT", "RECEIVED",
+                       "RTT ms");
+    for (const auto& p : reply["peers"]) {
+      out += fmt::format("{:16} {:22} {:10} {:>7} {:>6} {:>7} {:>9} {:>9} {:>7}\n", str(p["name"]),
+                         str(p["address"]), str(p["link"]), str(p["since_s"]), str(p["queued"]),
+                         str(p["lag_ms"]), str(p["records_sent"]), str(p["records_received"]),
+                         p["rtt_ms"].is_number() ? fmt::format("{:.1f}", p["rtt_ms"].get<double>())
+                                                 : std::string("-"));
+      if (p.contains("error")) out += "                 " + str(p["error"]) + "\n";
+    }
+    out += fmt::format("records held here: {}, digest {}\n", str(reply["records"]),
+                       str(reply["digest"]));
     return out;
   }
   if (cmd == "get") {

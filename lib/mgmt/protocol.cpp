@@ -6,6 +6,7 @@ std::string encode(const request& r) {
   json j{{"cmd", r.cmd}};
   if (!r.args.empty()) j["args"] = r.args;
   if (!r.token.empty()) j["token"] = r.token;
+  if (!r.data.is_null()) j["data"] = r.data;
   return j.dump() + "\n";
 }
 
@@ -37,6 +38,7 @@ std::optional<request> decode_request(std::string_view line, std::string& error)
   }
   if (auto token = j.find("token"); token != j.end() && token->is_string())
     r.token = token->get<std::string>();
+  if (auto data = j.find("data"); data != j.end()) r.data = std::move(*data);
   return r;
 }
 
@@ -51,7 +53,7 @@ json refused(std::string_view why) {
 }
 
 bool is_mutating(std::string_view cmd) {
-  return cmd == "set" || cmd == "drain" || cmd == "undrain";
+  return cmd == "set" || cmd == "drain" || cmd == "undrain" || cmd.rfind("peer-", 0) == 0;
 }
 
 }  // namespace sipproxy::mgmt

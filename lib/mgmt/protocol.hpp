@@ -19,6 +19,7 @@ struct request {
   std::string cmd;
   std::vector<std::string> args;
   std::string token;
+  json data;  // a command's structured payload (peer-update), null when absent
 };
 
 // The wire form of a request, newline included.
@@ -29,7 +30,8 @@ std::optional<request> decode_request(std::string_view line, std::string& error)
 json ok(json body = json::object());
 json refused(std::string_view why);
 
-// Whether a command changes the instance (needs the token off loopback).
+// Whether a command changes the instance or reads the pool's state (needs the token
+// whenever one is configured): set, drain, undrain and the peer-* commands of the pool.
 bool is_mutating(std::string_view cmd);
 
 }  // namespace sipproxy::mgmt

@@ -14,6 +14,7 @@ step_result classify_source(request_context& ctx, const proxy_env& env) {
         ctx.from.address == fs->address &&
         (ctx.from.port == fs->port || ctx.from.proto == transport::protocol::tcp);
   }
+  ctx.from_pool_peer = !ctx.source_pair && !ctx.from_feature_server && env.pool.at(ctx.from);
   auto ruri = sip::parse_uri(ctx.in->request_uri());
   ctx.addressed_to_us = ruri && ruri->user.empty() && env.self.is_local(ruri->host, ruri->port) &&
                         ctx.in->count(sip::header_id::route) == 0;

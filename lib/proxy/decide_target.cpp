@@ -69,6 +69,28 @@ const routing::server_pair* affine_pair(const sip::message& m, const proxy_env& 
   return nullptr;
 }
 
+// Whether a binding held by another instance must be reached through it: its flow is a
+// TCP connection, or a UDP flow whose source is not the contact (NAT: only the instance
+// the endpoint talks to is let through). A plain UDP contact is reached directly.
+bool needs_owner(const registrar::binding& b) {
+  if (b.flow.proto == transport::protocol::tcp) return true;
+  auto u = sip::parse_uri(b.contact);
+  if (!u) return true;
+  boost::asio::ip::address a;
+  if (!transport::parse_ip(u->host, a)) return true;
+  return transport::normalize(a) != b.flow.address || (u->port ? u->port : 5060) != b.flow.port;
+}
+
+// The next hop for a binding: its flow, or the instance of the pool that holds it.
+void to_binding(request_context& ctx, const registrar::binding& b, const proxy_env& env) {
+  ctx.next_hop = b.flow;
+  // A request another instance sent us is never sent on to a third (no ping-pong when
+  // the replicas briefly disagree about who holds a flow).
+  if (ctx.from_pool_peer || b.instance.empty() || b.instance == env.settings.app) return;
+  if (!needs_owner(b)) return;
+  if (const routing::pool_member* owner = env.pool.find(b.instance)) ctx.next_hop = owner->sip;
+}
+
 // Towards an endpoint (a request from a SIP Server or the Feature Server): a registered
 // address-of-record goes to its most recent contact over the flow it registered on; a
 // registered contact URI goes over its flow; anything else follows the Request-URI.
@@ -85,7 +107,7 @@ step_result to_endpoint(request_context& ctx, const proxy_env& env) {
         if (b.expires > newest->expires) newest = &b;
       }
       out.set_request_uri(newest->contact);
-      ctx.next_hop = newest->flow;
+      to_binding(ctx, *newest, env);
       return step_result::next;
     }
     if (local) {
@@ -94,7 +116,7 @@ step_result to_endpoint(request_context& ctx, const proxy_env& env) {
     }
   }
   if (auto b = env.bindings.by_contact(out.request_uri())) {
-    ctx.next_hop = b->flow;
+    to_binding(ctx, *b, env);
     return step_result::next;
   }
   return to_uri(ctx, out.request_uri(), env);
@@ -116,7 +138,7 @@ std::string from_aor(const sip::message& m, const proxy_env& env) {
 step_result decide_target(request_context& ctx, const proxy_env& env) {
   const sip::message& out = *ctx.out;
   bool from_server = ctx.source_pair != nullptr;
-  bool trusted = from_server || ctx.from_feature_server;
+  bool trusted = from_server || ctx.from_feature_server || ctx.from_pool_peer;
 
   // Loose routing: a Route left after ours names the next hop (RFC 3261 §16.5, §16.6.6).
   if (const sip::header* route = out.first(sip::header_id::route)) {
@@ -129,8 +151,10 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
     bool to_fs = ctx.next_hop && env.state.feature_server &&
                  ctx.next_hop->address == env.state.feature_server->address &&
                  ctx.next_hop->port == env.state.feature_server->port;
-    // An endpoint may not use the proxy to reach anything but the SIP Servers: no open relay.
-    if (!trusted && !ctx.target_pair && !to_fs) {
+    // An endpoint may not use the proxy to reach anything but the SIP Servers (and the
+    // instances of the pool that its dialogs were record-routed through): no open relay.
+    bool to_pool = ctx.next_hop && env.pool.at(*ctx.next_hop);
+    if (!trusted && !ctx.target_pair && !to_fs && !to_pool) {
       ctx.respond(403, "Forbidden (relaying to " + std::string(na->uri) + " is not allowed)");
       return step_result::done;
     }

@@ -14,6 +14,9 @@ management::management(management_view view)
     : v_(std::move(view)), started_(std::chrono::steady_clock::now()) {}
 
 json management::handle(const mgmt::request& r) {
+  if (v_.pool) {
+    if (auto reply = v_.pool->handle(r)) return *reply;
+  }
   if (r.cmd == "status") return mgmt::ok(status());
   if (r.cmd == "servers") return mgmt::ok(servers());
   if (r.cmd == "registrations") return registrations(r.args);
@@ -31,19 +34,10 @@ json management::handle(const mgmt::request& r) {
              {"sessions", v_.sessions.size()}});
   }
   if (r.cmd == "peers") {
-    json peers = json::array();
-    for (const auto& name : v_.settings.sipproxy_applications) {
-      if (name == v_.settings.app) continue;
-      for (const auto& p : v_.settings.proxies) {
-        if (p.name != name) continue;
-        peers.push_back(json{{"name", name},
-                             {"host", p.host},
-                             {"sip_port", p.sip_port},
-                             {"mgmt_port", p.mgmt_port ? json(*p.mgmt_port) : json(nullptr)},
-                             {"link", "not linked (pool replication is not in this version)"}});
-      }
-    }
-    return mgmt::ok(json{{"peers", peers}});
+    json peers = v_.pool ? v_.pool->peers() : json::array();
+    return mgmt::ok(json{{"peers", peers},
+                         {"records", v_.pool ? v_.pool->records() : v_.bindings.size()},
+                         {"digest", v_.pool ? v_.pool->digest_text() : std::string()}});
   }
   if (r.cmd == "get") return get(r.args);
   if (r.cmd == "set") return set(r.args);
@@ -126,6 +120,37 @@ std::string management::metrics_text() const {
   }
   metric("sipproxy_sessions", "gauge", "Sessions in the affinity table.");
   out += fmt::format("sipproxy_sessions {}\n", v_.sessions.size());
+  metric("sipproxy_pool_records", "gauge",
+         "Replicated records held: bindings, tombstones and sessions.");
+  out += fmt::format("sipproxy_pool_records {}\n", v_.pool ? v_.pool->records() : 0);
+  if (v_.pool) {
+    json peers = v_.pool->peers();
+    metric("sipproxy_peer_up", "gauge", "1 while the link to the other pool instance is up.");
+    for (const auto& p : peers)
+      out += fmt::format("sipproxy_peer_up{{peer=\"{}\"}} {}\n", p["name"].get<std::string>(),
+                         p["link"] == "up" ? 1 : 0);
+    metric("sipproxy_peer_queued", "gauge", "Records waiting to be sent to the peer.");
+    for (const auto& p : peers)
+      out += fmt::format("sipproxy_peer_queued{{peer=\"{}\"}} {}\n", p["name"].get<std::string>(),
+                         p["queued"].get<std::size_t>());
+    metric("sipproxy_peer_lag_seconds", "gauge",
+           "Age of the oldest record not yet sent to the peer.");
+    for (const auto& p : peers)
+      out += fmt::format("sipproxy_peer_lag_seconds{{peer=\"{}\"}} {:.3f}\n",
+                         p["name"].get<std::string>(), p["lag_ms"].get<double>() / 1000.0);
+    metric("sipproxy_peer_records_sent_total", "counter", "Records the peer acknowledged.");
+    for (const auto& p : peers)
+      out += fmt::format("sipproxy_peer_records_sent_total{{peer=\"{}\"}} {}\n",
+                         p["name"].get<std::string>(), p["records_sent"].get<std::uint64_t>());
+    metric("sipproxy_peer_records_received_total", "counter", "Records received from the peer.");
+    for (const auto& p : peers)
+      out += fmt::format("sipproxy_peer_records_received_total{{peer=\"{}\"}} {}\n",
+                         p["name"].get<std::string>(), p["records_received"].get<std::uint64_t>());
+    metric("sipproxy_peer_disconnects_total", "counter", "Times the link to the peer went down.");
+    for (const auto& p : peers)
+      out += fmt::format("sipproxy_peer_disconnects_total{{peer=\"{}\"}} {}\n",
+                         p["name"].get<std::string>(), p["disconnects"].get<std::uint64_t>());
+  }
   metric("sipproxy_draining", "gauge", "1 while draining.");
   out += fmt::format("sipproxy_draining {}\n", v_.core.draining() ? 1 : 0);
   metric("sipproxy_sip_server_state", "gauge",
@@ -169,6 +194,9 @@ std::vector<std::string> management::alarms() const {
       out.push_back(
           fmt::format("40001 SPR_SIPS_HA_PAIR_UNAVAILABLE SIP Server HA pair {} (primary {})",
                       p.name, p.primary.configured));
+  }
+  if (v_.pool) {
+    for (auto& a : v_.pool->alarms()) out.push_back(std::move(a));
   }
   return out;
 }

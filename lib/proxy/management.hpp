@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 
+#include "cluster/pool.hpp"
 #include "config/settings.hpp"
 #include "health/health_prober.hpp"
 #include "mgmt/command_handler.hpp"
@@ -30,6 +31,7 @@ struct management_view {
   overload_control& overload;
   std::function<void()> apply_runtime_options;  // after settings.values changed
   std::function<void(bool)> set_draining;
+  cluster::pool* pool = nullptr;  // the peer links (none: a pool of one)
 };
 
 class management : public mgmt::command_handler, public mgmt::http_source {

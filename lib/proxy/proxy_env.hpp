@@ -9,6 +9,7 @@
 #include "registrar/binding_store.hpp"
 #include "routing/next_hop.hpp"
 #include "routing/pair_selector.hpp"
+#include "routing/pool_members.hpp"
 #include "routing/server_table.hpp"
 #include "routing/session_table.hpp"
 
@@ -29,6 +30,7 @@ struct proxy_env {
   routing::session_table& sessions;
   runtime_state& state;
   registrar::binding_store& bindings;
+  const routing::pool_members& pool;  // the other instances, as SIP next hops
 };
 
 }  // namespace sipproxy::proxy

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <functional>
 
+#include "cluster/pool.hpp"
 #include "config/config_error.hpp"
 #include "config/deployment_loader.hpp"
 #include "config/option_table.hpp"
@@ -134,6 +135,31 @@ routing::member make_member(const config::server_address& a, const std::string& 
   return m;
 }
 
+// The other instances of the pool as SIP next hops: each one's host (resolved) and
+// sip-port. An instance whose host does not resolve is left out (logged).
+routing::pool_members pool_members_of(const config::settings& s) {
+  std::vector<routing::pool_member> out;
+  for (const auto& name : s.sipproxy_applications) {
+    if (name == s.app) continue;
+    for (const auto& p : s.proxies) {
+      if (p.name != name) continue;
+      auto ip = resolve_configured(s.dns_server, p.host.empty() ? local_host_name() : p.host);
+      if (!ip) {
+        log::event(log::event_id::host_not_resolved,
+                   "Cannot resolve host '{}' of SIP Proxy instance {}: its flows are not reachable "
+                   "from here",
+                   p.host, name);
+        continue;
+      }
+      transport::peer sip;
+      sip.address = transport::normalize(*ip);
+      sip.port = p.sip_port;
+      out.push_back(routing::pool_member{name, sip});
+    }
+  }
+  return routing::pool_members(std::move(out));
+}
+
 }  // namespace
 
 // Via host: sip-address, else the application's host (resolved with resolve-host).
@@ -208,8 +234,12 @@ struct proxy_server::impl {
   std::unique_ptr<txn::transaction_layer> layer;
   overload_control overload;
   std::unique_ptr<routing::pair_selector> selector;
-  routing::memory_session_table sessions;
-  registrar::memory_binding_store bindings;
+  // The pool's shared state (bindings, session affinity) and the links that share it.
+  cluster::hybrid_clock clock;
+  std::unique_ptr<cluster::replicated_binding_store> bindings;
+  std::unique_ptr<cluster::replicated_session_table> sessions;
+  std::unique_ptr<cluster::pool> pool;
+  routing::pool_members pool_members;
   runtime_state state;
   std::unique_ptr<health::health_prober> prober;
   std::unique_ptr<dns::resolver> resolver;
@@ -276,14 +306,14 @@ struct proxy_server::impl {
   }
   void schedule_binding_expiry() {
     timers.after(std::chrono::seconds(1), [this] {
-      if (std::size_t n = bindings.expire(registrar::wall_clock::now()))
+      if (std::size_t n = bindings->expire(registrar::wall_clock::now()))
         log::interaction("{} registration binding(s) expired", n);
       schedule_binding_expiry();
     });
   }
   void schedule_session_expiry() {
     timers.after(std::chrono::seconds(60), [this] {
-      sessions.expire(std::chrono::steady_clock::now());
+      sessions->expire();
       core->dialogs().expire(std::chrono::steady_clock::now());
       schedule_session_expiry();
     });
@@ -338,12 +368,25 @@ proxy_server::proxy_server(config::settings settings, server_options options)
     log::event(log::event_id::host_not_resolved,
                "DNS resolver unavailable ({}): next hops given as host names get 503",
                m.resolver->status().message());
+  std::vector<std::string> pair_names;
+  for (const auto& p : m.servers.pairs()) pair_names.push_back(p.name);
+  m.bindings = std::make_unique<cluster::replicated_binding_store>(s.app, m.clock);
+  m.sessions =
+      std::make_unique<cluster::replicated_session_table>(s.app, m.clock, std::move(pair_names));
+  m.pool = std::make_unique<cluster::pool>(m.io, m.settings, *m.bindings, *m.sessions);
+  m.pool_members = pool_members_of(s);
   m.core = std::make_unique<proxy_core>(
       *m.layer,
-      proxy_env{m.settings, *m.identity, m.servers, m.hosts, m.overload, *m.selector, m.sessions,
-                m.state, m.bindings},
+      proxy_env{m.settings, *m.identity, m.servers, m.hosts, m.overload, *m.selector, *m.sessions,
+                m.state, *m.bindings, m.pool_members},
       m.prober.get(), m.resolver.get());
   m.layer->set_user(*m.core);
+
+  // A joining or restarted instance takes the pool's state before it serves.
+  if (m.pool->peer_count()) {
+    auto sync_bound = std::chrono::seconds(std::max(2 * s.wait_response_timeout, 10));
+    log::standard("pool: {}", m.pool->initial_sync(sync_bound));
+  }
 
   transport::listen_options lo;
   lo.address = s.sip_address;
@@ -360,9 +403,9 @@ proxy_server::proxy_server(config::settings settings, server_options options)
 
   if (s.self.mgmt_port || s.self.http_port) {
     m.commands = std::make_unique<management>(
-        management_view{m.settings, *m.identity, m.servers, *m.prober, m.bindings, m.sessions,
+        management_view{m.settings, *m.identity, m.servers, *m.prober, *m.bindings, *m.sessions,
                         *m.core, *m.layer, m.overload, [&m] { m.apply_runtime_options(); },
-                        [&m](bool on) { m.core->set_draining(on); }});
+                        [&m](bool on) { m.core->set_draining(on); }, m.pool.get()});
   }
   if (s.self.mgmt_port) {
     m.mgmt = std::make_unique<mgmt::mgmt_server>(m.io, *m.commands, s.mgmt_token);
@@ -382,6 +425,7 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.state.feature_server = resolve_feature_server(s.feature_server_address, s.dns_server);
   m.watch_host_names();
   m.prober->start();
+  m.pool->start();
   m.schedule_session_expiry();
   m.schedule_binding_expiry();
 
@@ -412,6 +456,7 @@ void proxy_server::impl::begin_drain() {
   }
   stopping = true;
   prober->stop();
+  pool->stop();
   if (refresher) refresher->stop();
   if (mgmt) mgmt->stop();
   if (http) http->stop();

@@ -29,6 +29,8 @@ struct request_context {
 
   // The Feature Server (MWI) is on one end of this request.
   bool from_feature_server = false;
+  // Another instance of the pool sent it (towards an endpoint whose flow we hold).
+  bool from_pool_peer = false;
   bool to_feature_server = false;
   // REGISTER: the address-of-record it registers (canonical).
   std::string aor;

@@ -90,6 +90,17 @@ std::optional<binding> memory_binding_store::by_contact(std::string_view contact
 }
 
 std::size_t memory_binding_store::expire(wall_clock::time_point now) {
+  return expire_with(now, {});
+}
+
+void memory_binding_store::for_each(const std::function<void(const binding&)>& fn) const {
+  for (const auto& [aor, list] : by_aor_) {
+    for (const auto& b : list) fn(b);
+  }
+}
+
+std::size_t memory_binding_store::expire_with(wall_clock::time_point now,
+                                              const std::function<void(const binding&)>& gone) {
   std::size_t removed = 0;
   while (!deadlines_.empty() && deadlines_.top().when <= now) {
     std::uint64_t h = deadlines_.top().contact;
@@ -105,6 +116,14 @@ std::size_t memory_binding_store::expire(wall_clock::time_point now) {
       }
     }
     for (const auto& [aor, contact] : due) {
+      if (gone) {
+        for (const auto& b : by_aor_[aor]) {
+          if (b.contact == contact) {
+            gone(b);
+            break;
+          }
+        }
+      }
       erase(aor, contact);
       ++removed;
     }

@@ -2,6 +2,7 @@
 // keeps them in this process, expiring them from one heap (no timer per binding).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <queue>
 #include <string>
@@ -37,6 +38,11 @@ class memory_binding_store : public binding_store {
   std::optional<binding> by_contact(std::string_view contact_uri) const override;
   std::size_t size() const override { return count_; }
   std::size_t expire(wall_clock::time_point now) override;
+  // As expire(), telling `gone` of each binding it removes.
+  std::size_t expire_with(wall_clock::time_point now,
+                          const std::function<void(const binding&)>& gone);
+  // Every binding, in no particular order.
+  void for_each(const std::function<void(const binding&)>& fn) const;
 
  private:
   struct hash {

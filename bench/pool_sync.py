@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""How fast registrations made through one instance reach the rest of the pool.
+
+Starts three sipproxyd instances on 127.0.0.1..3 (the integration suite's pool
+deployment), a fake SIP Server that accepts every REGISTER, sends N REGISTERs
+(distinct AORs) through instance 1 over UDP with a bounded window, and polls
+`sipproxyctl registrations` (the count) on every instance until each holds N
+or the bound passes.  Prints when instance 1 had them all and when each peer
+did, and the peers' `sipproxyctl peers` lines.  A benchmark, not a test.
+
+    /usr/bin/python3 bench/pool_sync.py [--count 10000] [--window 200] [--bound 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "integration"))
+
+import helpers  # noqa: E402
+from fakes import sipmsg  # noqa: E402
+from fakes.registrar_server import RegistrarPolicy  # noqa: E402
+from fakes.sip_server import FakeSipServer  # noqa: E402
+from mgmt_util import ctl  # noqa: E402
+from test_pool import Instance, pool_config  # noqa: E402
+
+
+def count(inst) -> int:
+    r = ctl("registrations", target=inst.mgmt, as_json=True)
+    return r.json()["count"] if r.rc == 0 else -1
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--count", type=int, default=10000)
+    ap.add_argument("--window", type=int, default=200)
+    ap.add_argument("--bound", type=float, default=120.0)
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="pool-bench-"))
+    fake = FakeSipServer(helpers.free_port(), name="registrar", on_request=RegistrarPolicy())
+    fake.start()
+    sip_port = helpers.free_port()
+    mgmt = [helpers.free_port() for _ in range(3)]
+    text = pool_config(sip_port, mgmt, fake.port)
+    binary = helpers.proxy_binary()
+    pool = [Instance(binary, work, i + 1, sip_port, mgmt[i], text) for i in range(3)]
+    for p in pool:
+        p.log_level = "standard"
+        p.start(wait_ready=False)
+    try:
+        for p in pool:
+            p.wait_ready(timeout=30)
+        time.sleep(1.5)  # links up
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.settimeout(0.5)
+        port = s.getsockname()[1]
+        t0 = time.monotonic()
+        sent = ok = 0
+        deadline = t0 + args.bound
+        while ok < args.count and time.monotonic() < deadline:
+            while sent < args.count and sent - ok < args.window:
+                user = f"u{sent:06d}"
+                aor = f"sip:{user}@pool.test"
+                data = sipmsg.build(f"REGISTER sip:pool.test SIP/2.0", [
+                    ("Via", f"SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{sent:08x}b"),
+                    ("Max-Forwards", "70"), ("From", f"<{aor}>;tag=t{sent}"), ("To", f"<{aor}>"),
+                    ("Call-ID", f"bench-{sent}"), ("CSeq", "1 REGISTER"),
+                    ("Contact", f"<sip:{user}@127.0.0.1:{port}>;expires=3600")])
+                s.sendto(data if isinstance(data, bytes) else data.encode(), pool[0].addr)
+                sent += 1
+            try:
+                msg = s.recv(65535)
+            except socket.timeout:
+                continue
+            if msg.startswith(b"SIP/2.0 200"):
+                ok += 1
+        t_sent = time.monotonic() - t0
+        print(f"{ok} of {args.count} REGISTERs answered 200 via SIPProxy_1 in {t_sent:.2f}s")
+        done = {}
+        while len(done) < 3 and time.monotonic() < deadline:
+            for p in pool:
+                if p.app not in done and count(p) >= ok:
+                    done[p.app] = time.monotonic() - t0
+            time.sleep(0.05)
+        for p in pool:
+            at = done.get(p.app)
+            print(f"{p.app}: {'all ' + str(ok) if at else 'NOT all'} bindings "
+                  f"{'at %.2fs' % at if at else 'within the bound'}"
+                  f"{' (+%.2fs after the last 200)' % (at - t_sent) if at else ''}")
+        print(ctl("peers", target=pool[0].mgmt).out)
+        return 0 if len(done) == 3 else 1
+    finally:
+        for p in pool:
+            p.stop()
+        fake.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

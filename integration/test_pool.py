@@ -1,0 +1,317 @@
+"""The pool: three real sipproxyd instances on 127.0.0.1, 127.0.0.2 and
+127.0.0.3 (same SIP port, each bound to its own address), linked over their
+management ports, in front of one fake SIP Server.  Registrations made through
+one instance are reachable through every other:
+
+* a UDP endpoint registered via instance 1 is reached directly from
+  instances 2 and 3 (its contact is its source address);
+* a TCP endpoint (and a UDP one whose contact is not its source, as behind a
+  NAT) is reached through instance 1, which holds its flow (Path-style);
+* an unregistration through instance 3 removes the binding everywhere;
+* instance 2 stopped, changes made meanwhile, instance 2 restarted: it holds
+  exactly the current state when it logs 40004;
+* instance 2 frozen with SIGSTOP: 40002 on the others, which keep serving;
+  after SIGCONT the states converge;
+* with mgmt-token set, a peer with the wrong token is refused (no state flows).
+
+Every wait is bounded; every process is stopped at teardown.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+import helpers
+from fakes import sipmsg
+from fakes.registrar_server import RegistrarPolicy, register_request, server_request, wait_request
+from fakes.sip_client import SipClient
+from mgmt_util import ctl
+
+DOMAIN = "pool.test"
+CONVERGE = 10.0   # bound for a change to reach every instance (send-data-timeout 20 ms)
+
+
+class Instance(helpers.Deployment):
+    def __init__(self, binary, workdir, n: int, sip_port: int, mgmt_port: int, text: str):
+        super().__init__(binary, workdir, proxy_port=sip_port, mgmt_port=mgmt_port,
+                         app=f"SIPProxy_{n}", config_text=text, name=f"sipproxyd-{n}")
+        self.host = f"127.0.0.{n}"
+
+    @property
+    def addr(self):
+        return (self.host, self.proxy_port)
+
+    @property
+    def hostport(self):
+        return f"{self.host}:{self.proxy_port}"
+
+    @property
+    def mgmt(self):
+        return f"{self.host}:{self.mgmt_port}"
+
+
+def pool_config(sip_port: int, mgmt_ports: list[int], server_port: int) -> str:
+    lines = ["[sipproxy]", "sipproxy-role = 10", "applications = SIPServer_A",
+             "serving-sipserver = SIPServer_A",
+             "sipproxy-applications = " + ",".join(f"SIPProxy_{i + 1}"
+                                                  for i in range(len(mgmt_ports))),
+             f"internal-domain = {DOMAIN}", "oos-check = 0", "send-data-timeout = 20",
+             "wait-response-timeout = 1", ""]
+    for i, mp in enumerate(mgmt_ports, start=1):
+        lines += [f"[SIPProxy_{i}]", "type = sip-proxy", f"host = 127.0.0.{i}",
+                  f"sip-address = 127.0.0.{i}", f"sip-port = {sip_port}",
+                  f"mgmt-address = 127.0.0.{i}", f"mgmt-port = {mp}", ""]
+    lines += ["[SIPServer_A]", "type = sip-server", f"primary = 127.0.0.1:{server_port}", ""]
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def pool(sipproxyd_bin, tmp_path, fake_server):
+    """make(n=3, start=True) -> (fake, [Instance...]); everything stopped at teardown."""
+    made: list[Instance] = []
+
+    def make(n: int = 3, start: bool = True, texts: dict[int, str] | None = None):
+        reg = RegistrarPolicy()
+        fake = fake_server(on_request=reg)
+        sip_port = helpers.free_port()
+        mgmt_ports = [helpers.free_port() for _ in range(n)]
+        text = pool_config(sip_port, mgmt_ports, fake.port)
+        for i in range(1, n + 1):
+            t = (texts or {}).get(i, text)
+            if texts and i in texts:
+                t = texts[i].format(sip_port=sip_port, server_port=fake.port,
+                                    **{f"mgmt{j + 1}": p for j, p in enumerate(mgmt_ports)})
+            made.append(Instance(sipproxyd_bin, tmp_path, i, sip_port, mgmt_ports[i - 1], t))
+        if start:
+            for inst in made:
+                inst.start(wait_ready=False)
+            for inst in made:
+                inst.wait_ready(timeout=30)
+        return fake, made
+
+    yield make
+    problems = []
+    for inst in made:
+        if inst.proc is not None and inst.proc.poll() is None:
+            try:
+                inst.proc.send_signal(signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        rc = inst.stop()
+        if rc not in (0, None) or inst.sanitizer_findings():
+            problems.append(f"{inst.name}: exit {rc!r}\n{inst.report()}")
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+def wait_all_linked(instances, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ok = True
+        for inst in instances:
+            r = ctl("peers", target=inst.mgmt, as_json=True)
+            if r.rc != 0 or any(p["link"] != "up" for p in r.json()["peers"]):
+                ok = False
+                break
+        if ok:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the pool's links did not all come up:\n" +
+                         "\n".join(str(ctl("peers", target=i.mgmt)) for i in instances))
+
+
+def bindings(inst) -> list[dict]:
+    r = ctl("registrations", f"sip:1000@{DOMAIN}", target=inst.mgmt, as_json=True)
+    assert r.rc == 0, str(r)
+    return r.json().get("bindings", [])
+
+
+def wait_bindings(inst, pred, what: str, timeout: float = CONVERGE) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = bindings(inst)
+        if pred(last):
+            return last
+        time.sleep(0.05)
+    raise AssertionError(f"{inst.name}: {what} within {timeout}s; bindings: {last}\n"
+                         f"{helpers.tail(inst.log_path, 30)}")
+
+
+def register(client: SipClient, via: Instance, fake, contact: str, expires: int = 600) -> None:
+    data = register_request(client, DOMAIN, "1000", contact, contact_expires_=expires)
+    cid = sipmsg.parse(data).call_id
+    client.send(data)
+    rx = client.rx.wait_for(lambda r: r.msg is not None and r.msg.is_response
+                            and r.msg.call_id == cid and r.msg.status >= 200, timeout=10,
+                            what="the final response to REGISTER")
+    assert rx.msg.status == 200, rx.describe()
+
+
+def answer_to_sender(client: SipClient, rx, code: int) -> None:
+    """A response goes where the request came from (RFC 3261 §18.2.2): on UDP to
+    the sending instance, which need not be the one the client registered with."""
+    data = sipmsg.response(rx.msg, code, to_tag=sipmsg.new_tag(),
+                           extra=[("Contact", client.contact())], copy_record_route=True)
+    if client.transport == "UDP":
+        client.udp.sendto(data if isinstance(data, bytes) else data.encode(), rx.src)
+    else:
+        client.send(data)
+
+
+def invite_via(fake, inst: Instance, client: SipClient) -> sipmsg.SipMessage:
+    """The fake SIP Server INVITEs sip:1000@pool.test through `inst`; the
+    client answers 200.  Returns the INVITE as the client received it."""
+    start = len(client.rx.items())
+    result = {}
+
+    import threading
+
+    def run():
+        result["v"] = server_request(fake, inst.addr, "INVITE", f"sip:1000@{DOMAIN}")
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    rx = wait_request(client, "INVITE", timeout=5, start=start)
+    answer_to_sender(client, rx, 200)
+    t.join(timeout=15)
+    assert "v" in result, f"no final response through {inst.name}:\n{fake.dump()}"
+    assert result["v"][1].status == 200, result["v"][1].text
+    return rx
+
+
+def test_pool_udp_binding_reached_from_every_instance(pool, sip_client):
+    fake, (i1, i2, i3) = pool()
+    wait_all_linked([i1, i2, i3])
+    c = sip_client(i1.addr)
+    contact = f"sip:1000@127.0.0.1:{c.port}"
+    register(c, i1, fake, contact)
+    for inst in (i2, i3):
+        got = wait_bindings(inst, lambda b: len(b) == 1, "the binding made via SIPProxy_1")
+        assert got[0]["contact"] == contact and got[0]["instance"] == "SIPProxy_1", got
+    for inst in (i2, i3):
+        rx = invite_via(fake, inst, c)
+        # Directly: the INVITE comes from the instance the SIP Server used.
+        assert rx.src[0] == inst.host, rx.describe()
+        assert rx.msg.ruri == contact, rx.describe()
+
+
+@pytest.mark.parametrize("flow", ["tcp", "udp-nat"])
+def test_pool_flow_held_by_another_instance_is_reached_through_it(flow, pool, sip_client):
+    fake, (i1, i2, i3) = pool()
+    wait_all_linked([i1, i2, i3])
+    if flow == "tcp":
+        c = sip_client(i1.addr, "TCP")
+        contact = f"sip:1000@127.0.0.1:{c.port};transport=tcp"
+    else:
+        c = sip_client(i1.addr)
+        contact = f"sip:1000@127.0.0.1:{helpers.free_port()}"   # not where it sends from
+    register(c, i1, fake, contact)
+    wait_bindings(i3, lambda b: len(b) == 1, "the binding made via SIPProxy_1")
+    rx = invite_via(fake, i3, c)
+    # Only SIPProxy_1 holds the flow: the INVITE reaches the endpoint from it,
+    # having passed SIPProxy_3 (two Vias of the pool, 3's below 1's).
+    assert rx.src[0] == "127.0.0.1", rx.describe()
+    hosts = [v.host for v in rx.msg.vias()][:2]
+    assert hosts == ["127.0.0.1", "127.0.0.3"], rx.describe()
+    if flow == "tcp":
+        assert rx.transport == "TCP" and not c.tcp_closed
+
+
+def test_pool_unregister_elsewhere_removes_everywhere(pool, sip_client):
+    fake, (i1, i2, i3) = pool()
+    wait_all_linked([i1, i2, i3])
+    c1 = sip_client(i1.addr)
+    contact = f"sip:1000@127.0.0.1:{c1.port}"
+    register(c1, i1, fake, contact)
+    for inst in (i2, i3):
+        wait_bindings(inst, lambda b: len(b) == 1, "the binding")
+    c3 = sip_client(i3.addr, name="unregistering-client")
+    register(c3, i3, fake, contact, expires=0)
+    for inst in (i1, i2, i3):
+        wait_bindings(inst, lambda b: not b, "the binding removed via SIPProxy_3")
+    # And it stays gone (no late copy brings it back).
+    time.sleep(1.0)
+    for inst in (i1, i2, i3):
+        assert bindings(inst) == [], inst.name
+
+
+def test_pool_restarted_instance_has_current_state_when_ready(pool, sip_client):
+    fake, (i1, i2, i3) = pool()
+    wait_all_linked([i1, i2, i3])
+    c = sip_client(i1.addr)
+    kept = f"sip:1000@127.0.0.1:{c.port}"
+    gone = f"sip:1000@127.0.0.1:{helpers.free_port()}"
+    register(c, i1, fake, gone)
+    wait_bindings(i2, lambda b: len(b) == 1, "the first binding")
+    assert i2.stop() == 0
+    register(c, i1, fake, kept)
+    register(c, i1, fake, gone, expires=0)
+    wait_bindings(i3, lambda b: [x["contact"] for x in b] == [kept], "the current state")
+    i2.start(wait_ready=True)
+    # Right when it reports ready: exactly the current state.
+    now = bindings(i2)
+    assert [b["contact"] for b in now] == [kept], f"{now}\n{helpers.tail(i2.log_path, 30)}"
+    assert "pool: state from 2 of 2 peer(s)" in i2.log_text(), helpers.tail(i2.log_path, 30)
+
+
+def test_pool_frozen_peer_is_disconnected_and_converges_after(pool, sip_client):
+    fake, (i1, i2, i3) = pool()
+    wait_all_linked([i1, i2, i3])
+    i2.proc.send_signal(signal.SIGSTOP)
+    try:
+        line = helpers_wait_log(i1, r"40002 .*SIPProxy_2", 10.0)
+        assert "SPR_OTHER_PROXY_INSTANCE_DISCONNECTED" in line, line
+        alarms = ctl("status", target=i1.mgmt, as_json=True).json()["alarms"]
+        assert any("SIPProxy_2" in a and "40002" in a for a in alarms), alarms
+        # The others keep serving meanwhile.
+        c = sip_client(i1.addr)
+        contact = f"sip:1000@127.0.0.1:{c.port}"
+        register(c, i1, fake, contact)
+        wait_bindings(i3, lambda b: len(b) == 1, "the binding on SIPProxy_3 while 2 is frozen")
+        invite_via(fake, i3, c)
+    finally:
+        i2.proc.send_signal(signal.SIGCONT)
+    wait_bindings(i2, lambda b: [x["contact"] for x in b] == [contact],
+                  "the binding made while frozen", timeout=20)
+    wait_all_linked([i1, i2, i3], timeout=20)
+    assert not ctl("status", target=i1.mgmt, as_json=True).json()["alarms"]
+
+
+def helpers_wait_log(inst, pattern: str, timeout: float) -> str:
+    import re
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for ln in inst.log_text().splitlines():
+            if re.search(pattern, ln):
+                return ln
+        time.sleep(0.05)
+    raise AssertionError(f"{inst.name} did not log /{pattern}/ within {timeout}s:\n"
+                         f"{helpers.tail(inst.log_path, 30)}")
+
+
+def test_pool_wrong_token_is_refused(pool, sip_client):
+    base = ("[sipproxy]\nsipproxy-role = 10\napplications = SIPServer_A\n"
+            "serving-sipserver = SIPServer_A\nsipproxy-applications = SIPProxy_1,SIPProxy_2\n"
+            f"internal-domain = {DOMAIN}\noos-check = 0\nsend-data-timeout = 20\n"
+            "wait-response-timeout = 1\nmgmt-token = {token}\n\n"
+            "[SIPProxy_1]\ntype = sip-proxy\nhost = 127.0.0.1\nsip-address = 127.0.0.1\n"
+            "sip-port = {sip_port}\nmgmt-address = 127.0.0.1\nmgmt-port = {mgmt1}\n\n"
+            "[SIPProxy_2]\ntype = sip-proxy\nhost = 127.0.0.2\nsip-address = 127.0.0.2\n"
+            "sip-port = {sip_port}\nmgmt-address = 127.0.0.2\nmgmt-port = {mgmt2}\n\n"
+            "[SIPServer_A]\ntype = sip-server\nprimary = 127.0.0.1:{server_port}\n")
+    fake, (i1, i2) = pool(n=2, texts={1: base.replace("{token}", "right-secret"),
+                                      2: base.replace("{token}", "wrong-secret")})
+    for inst, other in ((i1, "SIPProxy_2"), (i2, "SIPProxy_1")):
+        helpers_wait_log(inst, rf"\b40002 .*{other}", 10.0)
+        line = helpers_wait_log(inst, rf"{other} .*disconnected.*mgmt-token", 10.0)
+        assert "refused by the peer" in line, line
+        peers = ctl("peers", target=inst.mgmt, as_json=True).json()["peers"]
+        assert peers[0]["link"] == "down" and "mgmt-token" in peers[0]["error"], peers
+    c = sip_client(i1.addr)
+    register(c, i1, fake, f"sip:1000@127.0.0.1:{c.port}")
+    time.sleep(1.0)
+    assert bindings(i2) == [], "state crossed a link whose token is wrong"

@@ -1,0 +1,99 @@
+// This instance's link to one other instance of the pool, over that instance's
+// management port. The link pushes this instance's changes to the peer in batches, one
+// batch every send-data-timeout ms, each acknowledged within wait-response-timeout s. On
+// every (re)connection both sides' whole states are exchanged (pushed, then pulled), so
+// nothing changed while the link was down is lost; every anti_entropy_period the digests
+// are compared and a second mismatch in a row exchanges the states again. A peer that
+// does not answer in time is marked disconnected (event 40002, an alarm) and retried
+// every second.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cluster/line_channel.hpp"
+
+namespace sipproxy::cluster {
+
+class pool;
+
+struct peer_info {
+  std::string name;  // the proxy application
+  boost::asio::ip::tcp::endpoint mgmt;
+};
+
+inline constexpr std::chrono::seconds anti_entropy_period{10};
+inline constexpr std::size_t page_records = 400;       // per snapshot page
+inline constexpr std::size_t batch_bytes = 48 * 1024;  // per update (the mgmt line cap is 64 KiB)
+inline constexpr std::size_t outbox_cap = 200000;      // beyond it: a full exchange instead
+
+enum class link_state { connecting, syncing, up, down };
+std::string_view link_state_name(link_state s);
+
+class peer_link {
+ public:
+  peer_link(boost::asio::io_context& io, pool& owner, peer_info info);
+
+  void start();
+  void stop();
+  // A change of this instance's state, as a record's JSON text.
+  void enqueue(std::string record);
+  // A record the peer sent us was applied.
+  void count_received(std::size_t n) { received_ += n; }
+
+  const peer_info& info() const { return info_; }
+  link_state state() const { return state_; }
+  nlohmann::json status() const;
+
+  // Pulls the peer's whole state into `owner` over `ch` (connected), page by page.
+  static boost::asio::awaitable<std::string> pull(line_channel& ch, pool& owner,
+                                                  const std::string& peer,
+                                                  std::chrono::milliseconds deadline,
+                                                  std::size_t& records);
+
+ private:
+  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<std::string> session();
+  boost::asio::awaitable<std::string> push_all(std::chrono::milliseconds deadline);
+  boost::asio::awaitable<std::string> flush(std::chrono::milliseconds deadline);
+  boost::asio::awaitable<std::string> send_batch(const std::string& batch, std::size_t n,
+                                                 std::chrono::milliseconds deadline);
+  boost::asio::awaitable<std::string> exchange(std::chrono::milliseconds deadline);
+  boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
+  void set_state(link_state s, const std::string& why = {});
+
+  boost::asio::io_context& io_;
+  pool& owner_;
+  peer_info info_;
+  line_channel channel_;
+  boost::asio::steady_timer timer_;
+  bool stopped_ = false;
+
+  link_state state_ = link_state::connecting;
+  bool ever_up_ = false;
+  bool reported_down_ = false;
+  std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
+  std::string last_error_;
+  struct queued {
+    std::string record;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::deque<queued> outbox_;
+  bool overflowed_ = false;
+  std::uint64_t sent_ = 0;
+  std::uint64_t batches_ = 0;
+  std::uint64_t received_ = 0;
+  std::uint64_t exchanges_ = 0;
+  std::uint64_t repairs_ = 0;
+  std::uint64_t disconnects_ = 0;
+  double rtt_ms_ = -1;
+  int mismatches_ = 0;
+};
+
+}  // namespace sipproxy::cluster

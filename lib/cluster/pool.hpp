@@ -1,0 +1,78 @@
+// The pool (the seed's shared registration-info and call storage): this instance's
+// links to every other instance of sipproxy-applications, and the peer side of the
+// management protocol that those instances' links talk to.
+//
+//   peer-hello    [FROM]          -> {"app", "digest", "records"}
+//   peer-update   [FROM] data     -> {"applied"}          data: {"records": [...]}
+//   peer-snapshot [FROM, CURSOR]  -> {"records": [...], "next": CURSOR | null}
+//   peer-digest   [FROM]          -> {"digest", "records"}
+//
+// Every peer command needs the deployment's mgmt-token whenever one is configured.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/hybrid_clock.hpp"
+#include "cluster/peer_link.hpp"
+#include "cluster/replicated_binding_store.hpp"
+#include "cluster/replicated_session_table.hpp"
+#include "config/settings.hpp"
+#include "mgmt/protocol.hpp"
+
+namespace sipproxy::cluster {
+
+class pool {
+ public:
+  // The peers are the other instances of sipproxy-applications that have a mgmt-port.
+  pool(boost::asio::io_context& io, const config::settings& settings,
+       replicated_binding_store& bindings, replicated_session_table& sessions);
+  ~pool();
+
+  // Before serving (blocking): the whole state of every peer that answers, each step
+  // within wait-response-timeout and all within `bound`. Returns what happened, for the log.
+  std::string initial_sync(std::chrono::seconds bound);
+  void start();
+  void stop();
+
+  // The peer commands (peer-*); nullopt for any other command.
+  std::optional<mgmt::json> handle(const mgmt::request& r);
+
+  mgmt::json peers() const;                 // for sipproxyctl peers
+  std::vector<std::string> alarms() const;  // one line per disconnected peer
+  std::size_t peer_count() const { return links_.size(); }
+  std::size_t peers_up() const;
+  std::size_t records() const;  // bindings, tombstones and sessions held
+
+  // What the links use.
+  std::chrono::milliseconds send_interval() const;
+  std::chrono::milliseconds response_deadline() const;
+  std::uint16_t client_side_port() const;
+  std::string request_line(const std::string& cmd, std::vector<std::string> args) const;
+  std::string update_line(const std::string& comma_separated_records) const;
+  mgmt::json page(std::optional<std::uint64_t> after, std::size_t n) const;
+  std::size_t apply(const mgmt::json& records, const std::string& from);
+  std::uint64_t digest() const { return bindings_.digest() + sessions_.digest(); }
+  std::string digest_text() const;
+
+ private:
+  void on_local_change(const replica_record& r);
+  peer_link* link_of(const std::string& name);
+
+  boost::asio::io_context& io_;
+  const config::settings& settings_;
+  replicated_binding_store& bindings_;
+  replicated_session_table& sessions_;
+  std::vector<peer_info> peers_;
+  std::vector<std::unique_ptr<peer_link>> links_;
+};
+
+// The management endpoint of a proxy application: its mgmt-address (its host when that
+// is a wildcard) and mgmt-port; nullopt when it has no mgmt-port or the host is no IP.
+std::optional<boost::asio::ip::tcp::endpoint> mgmt_endpoint(const config::proxy_app& p);
+
+}  // namespace sipproxy::cluster
