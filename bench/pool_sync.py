@@ -6,7 +6,8 @@ deployment), a fake SIP Server that accepts every REGISTER, sends N REGISTERs
 (distinct AORs) through instance 1 over UDP with a bounded window, and polls
 `sipproxyctl registrations` (the count) on every instance until each holds N
 or the bound passes.  Prints when instance 1 had them all and when each peer
-did, and the peers' `sipproxyctl peers` lines.  A benchmark, not a test.
+did, the peers' `sipproxyctl peers` lines, and how long a restarted instance
+takes to pull the whole state before it reports ready.  A benchmark, not a test.
 
     /usr/bin/python3 bench/pool_sync.py [--count 10000] [--window 200] [--bound 120]
 """
@@ -97,7 +98,16 @@ def main() -> int:
                   f"{'at %.2fs' % at if at else 'within the bound'}"
                   f"{' (+%.2fs after the last 200)' % (at - t_sent) if at else ''}")
         print(ctl("peers", target=pool[0].mgmt).out)
-        return 0 if len(done) == 3 else 1
+        # A restart: SIPProxy_3 pulls the whole state from its two peers before 40004.
+        pool[2].stop()
+        t1 = time.monotonic()
+        pool[2].start(wait_ready=True)
+        ready = time.monotonic() - t1
+        held = count(pool[2])
+        sync = [ln for ln in pool[2].log_text().splitlines() if "pool: state from" in ln]
+        print(f"SIPProxy_3 restarted: ready (40004) {ready:.2f}s after exec, holding {held} "
+              f"bindings\n  {sync[-1] if sync else '(no sync line)'}")
+        return 0 if len(done) == 3 and held >= ok else 1
     finally:
         for p in pool:
             p.stop()

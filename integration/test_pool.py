@@ -261,9 +261,11 @@ def test_pool_restarted_instance_has_current_state_when_ready(pool, sip_client):
 def test_pool_frozen_peer_is_disconnected_and_converges_after(pool, sip_client):
     fake, (i1, i2, i3) = pool()
     wait_all_linked([i1, i2, i3])
+    before = len(i1.log_text().splitlines())
     i2.proc.send_signal(signal.SIGSTOP)
     try:
-        line = helpers_wait_log(i1, r"40002 .*SIPProxy_2", 10.0)
+        line = helpers_wait_log(i1, r"40002 .*SIPProxy_2", 10.0, after=before)
+        assert "no answer within" in line, line
         assert "SPR_OTHER_PROXY_INSTANCE_DISCONNECTED" in line, line
         alarms = ctl("status", target=i1.mgmt, as_json=True).json()["alarms"]
         assert any("SIPProxy_2" in a and "40002" in a for a in alarms), alarms
@@ -281,11 +283,12 @@ def test_pool_frozen_peer_is_disconnected_and_converges_after(pool, sip_client):
     assert not ctl("status", target=i1.mgmt, as_json=True).json()["alarms"]
 
 
-def helpers_wait_log(inst, pattern: str, timeout: float) -> str:
+def helpers_wait_log(inst, pattern: str, timeout: float, after: int = 0) -> str:
+    """The first log line from line `after` on that matches `pattern`."""
     import re
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for ln in inst.log_text().splitlines():
+        for ln in inst.log_text().splitlines()[after:]:
             if re.search(pattern, ln):
                 return ln
         time.sleep(0.05)
@@ -315,3 +318,55 @@ def test_pool_wrong_token_is_refused(pool, sip_client):
     register(c, i1, fake, f"sip:1000@127.0.0.1:{c.port}")
     time.sleep(1.0)
     assert bindings(i2) == [], "state crossed a link whose token is wrong"
+
+
+def test_pool_divergence_is_repaired_by_the_digest_check(pool):
+    """A record that only one instance holds (handed to SIPProxy_2 alone, as if
+    from SIPProxy_3, over its management port) reaches the other two through the
+    periodic digest comparison: two mismatches 10 s apart, then an exchange."""
+    import json
+    import socket as so
+    fake, (i1, i2, i3) = pool()
+    wait_all_linked([i1, i2, i3])
+    now_ms = int(time.time() * 1000)
+    record = {"k": "b", "t": now_ms, "o": "SIPProxy_3", "x": now_ms + 600_000,
+              "a": f"sip:1000@{DOMAIN}", "c": "sip:1000@127.0.0.1:5999", "p": "udp",
+              "h": "127.0.0.1", "n": 5999, "i": "SIPProxy_3", "ci": "x", "cs": 1}
+    line = json.dumps({"cmd": "peer-update", "args": ["SIPProxy_3"],
+                       "data": {"records": [record]}}) + "\n"
+    with so.create_connection((i2.host, i2.mgmt_port), timeout=5) as s:
+        s.sendall(line.encode())
+        reply = json.loads(s.makefile().readline())
+    assert reply.get("ok") and reply.get("applied") == 1, reply
+    assert [b["contact"] for b in bindings(i2)] == ["sip:1000@127.0.0.1:5999"]
+    assert bindings(i1) == [] and bindings(i3) == []
+    for inst in (i1, i3):
+        wait_bindings(inst, lambda b: [x["contact"] for x in b] == ["sip:1000@127.0.0.1:5999"],
+                      "the record repaired from SIPProxy_2", timeout=45)
+    logs = i1.log_text() + i2.log_text() + i3.log_text()
+    assert "pool: state differs from" in logs and "exchanging states" in logs
+
+
+def test_pool_endpoint_cannot_relay_through_the_pool(pool, sip_client):
+    """An endpoint's request with a forged `flow` Route to another instance does
+    not make that instance trust it: it never reaches a foreign target."""
+    import socket as so
+    fake, (i1, i2, i3) = pool()
+    wait_all_linked([i1, i2, i3])
+    victim = so.socket(so.AF_INET, so.SOCK_DGRAM)
+    victim.bind(("127.0.0.1", 0))
+    victim.settimeout(2.0)
+    try:
+        c = sip_client(i1.addr)
+        target = f"sip:victim@127.0.0.1:{victim.getsockname()[1]}"
+        data = c.request("MESSAGE", target, to=f"<{target}>",
+                         extra=[("Route", f"<sip:{i2.hostport};lr;flow>")])
+        cid = sipmsg.parse(data).call_id
+        c.send(data)
+        with pytest.raises(so.timeout):
+            got = victim.recv(65535)
+            raise AssertionError(f"relayed to a foreign target:\n{got.decode(errors='replace')}")
+        # It went where an endpoint's requests go: the serving SIP Server.
+        fake.wait_request("MESSAGE", lambda m: m.call_id == cid, timeout=5)
+    finally:
+        victim.close()

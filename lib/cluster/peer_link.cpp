@@ -95,9 +95,8 @@ void peer_link::set_state(link_state s, const std::string& why) {
   } else if (s == link_state::up) {
     last_error_.clear();
     if (reported_down_ || was != link_state::up)
-      log::standard("SIP Proxy instance {} is connected{}: states exchanged, digests {}",
-                    info_.name, reported_down_ ? " again (alarm 40002 cleared)" : "",
-                    mismatches_ ? "to be compared" : "compared at the next check");
+      log::standard("SIP Proxy instance {} is connected{}: states exchanged", info_.name,
+                    reported_down_ ? " again (alarm 40002 cleared)" : "");
     reported_down_ = false;
     ever_up_ = true;
   }
@@ -140,6 +139,7 @@ asio::awaitable<std::string> peer_link::session() {
   if (std::string e = co_await exchange(deadline); !e.empty()) co_return e;
   set_state(link_state::up);
   auto next_check = steady_clock::now() + anti_entropy_period;
+  auto next_beat = steady_clock::now() + heartbeat_period;
   mismatches_ = 0;
   while (!stopped_) {
     co_await sleep(owner_.send_interval());
@@ -150,8 +150,10 @@ asio::awaitable<std::string> peer_link::session() {
       if (std::string e = co_await exchange(deadline); !e.empty()) co_return e;
     }
     if (std::string e = co_await flush(deadline); !e.empty()) co_return e;
-    if (steady_clock::now() < next_check) continue;
-    next_check = steady_clock::now() + anti_entropy_period;
+    // A heartbeat every heartbeat_period (a silent peer is found within it plus
+    // wait-response-timeout); the digests are compared every anti_entropy_period.
+    if (steady_clock::now() < next_beat) continue;
+    next_beat = steady_clock::now() + heartbeat_period;
     t0 = steady_clock::now();
     if (std::string e =
             co_await channel_.call(owner_.request_line("peer-digest", {}), reply, deadline);
@@ -160,8 +162,12 @@ asio::awaitable<std::string> peer_link::session() {
     auto j = ok_reply(reply, error);
     if (!j) co_return error;
     rtt_ms_ = std::chrono::duration<double, std::milli>(steady_clock::now() - t0).count();
-    // Records in flight make a single mismatch normal; two in a row mean divergence.
-    if (j->value("digest", std::string()) == owner_.digest_text() || !outbox_.empty()) {
+    if (steady_clock::now() < next_check) continue;
+    next_check = steady_clock::now() + anti_entropy_period;
+    // Records in flight either way make a mismatch normal: compare only when neither
+    // side has anything queued for the other, and act on two mismatches in a row.
+    bool quiet = outbox_.empty() && j->value("queued_for_you", std::size_t{0}) == 0;
+    if (!quiet || j->value("digest", std::string()) == owner_.digest_text()) {
       mismatches_ = 0;
       continue;
     }

@@ -3,9 +3,9 @@
 // batch every send-data-timeout ms, each acknowledged within wait-response-timeout s. On
 // every (re)connection both sides' whole states are exchanged (pushed, then pulled), so
 // nothing changed while the link was down is lost; every anti_entropy_period the digests
-// are compared and a second mismatch in a row exchanges the states again. A peer that
-// does not answer in time is marked disconnected (event 40002, an alarm) and retried
-// every second.
+// are compared and a second mismatch in a row exchanges the states again. An idle link
+// sends a heartbeat (peer-digest) every heartbeat_period. A peer that does not answer in
+// time is marked disconnected (event 40002, an alarm) and retried after 1, 2, then 5 s.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -28,6 +28,7 @@ struct peer_info {
   boost::asio::ip::tcp::endpoint mgmt;
 };
 
+inline constexpr std::chrono::seconds heartbeat_period{2};
 inline constexpr std::chrono::seconds anti_entropy_period{10};
 inline constexpr std::size_t page_records = 400;       // per snapshot page
 inline constexpr std::size_t batch_bytes = 48 * 1024;  // per update (the mgmt line cap is 64 KiB)
@@ -49,6 +50,7 @@ class peer_link {
 
   const peer_info& info() const { return info_; }
   link_state state() const { return state_; }
+  std::size_t queue_length() const { return outbox_.size(); }
   nlohmann::json status() const;
 
   // Pulls the peer's whole state into `owner` over `ch` (connected), page by page.

@@ -1,5 +1,8 @@
+#include <fmt/format.h>
+
 #include "proxy/aor.hpp"
 #include "proxy/options_answer.hpp"
+#include "proxy/record_route_params.hpp"
 #include "proxy/steps.hpp"
 #include "sip/name_addr.hpp"
 #include "sip/text.hpp"
@@ -88,7 +91,14 @@ void to_binding(request_context& ctx, const registrar::binding& b, const proxy_e
   // the replicas briefly disagree about who holds a flow).
   if (ctx.from_pool_peer || b.instance.empty() || b.instance == env.settings.app) return;
   if (!needs_owner(b)) return;
-  if (const routing::pool_member* owner = env.pool.find(b.instance)) ctx.next_hop = owner->sip;
+  const routing::pool_member* owner = env.pool.find(b.instance);
+  if (!owner) return;
+  ctx.next_hop = owner->sip;
+  const auto& a = owner->sip.address;
+  ctx.out->insert_top(
+      sip::header_id::route,
+      fmt::format("<sip:{}:{};lr;{}>", a.is_v6() ? "[" + a.to_string() + "]" : a.to_string(),
+                  owner->sip.port, flow_param));
 }
 
 // Towards an endpoint (a request from a SIP Server or the Feature Server): a registered
@@ -138,7 +148,7 @@ std::string from_aor(const sip::message& m, const proxy_env& env) {
 step_result decide_target(request_context& ctx, const proxy_env& env) {
   const sip::message& out = *ctx.out;
   bool from_server = ctx.source_pair != nullptr;
-  bool trusted = from_server || ctx.from_feature_server || ctx.from_pool_peer;
+  bool trusted = from_server || ctx.from_feature_server || (ctx.from_pool_peer && ctx.rr_flow);
 
   // Loose routing: a Route left after ours names the next hop (RFC 3261 §16.5, §16.6.6).
   if (const sip::header* route = out.first(sip::header_id::route)) {
@@ -154,7 +164,10 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
     // An endpoint may not use the proxy to reach anything but the SIP Servers (and the
     // instances of the pool that its dialogs were record-routed through): no open relay.
     bool to_pool = ctx.next_hop && env.pool.at(*ctx.next_hop);
-    if (!trusted && !ctx.target_pair && !to_fs && !to_pool) {
+    // The `flow` Route is for the instances themselves: an endpoint may not forge one.
+    auto ru = sip::parse_uri(na->uri);
+    bool forged_flow = to_pool && ru && ru->param(flow_param);
+    if (!trusted && (forged_flow || (!ctx.target_pair && !to_fs && !to_pool))) {
       ctx.respond(403, "Forbidden (relaying to " + std::string(na->uri) + " is not allowed)");
       return step_result::done;
     }

@@ -19,6 +19,7 @@ std::optional<sip::uri> our_route(const sip::header& h, const proxy_env& env) {
 void note_our_uri(request_context& ctx, const sip::uri& u) {
   if (auto idx = server_index_of(u)) ctx.rr_server_index = idx;
   if (u.param(fs_param)) ctx.rr_feature_server = true;
+  if (u.param(flow_param)) ctx.rr_flow = true;
   if (auto m = u.param(member_param); m && *m == "b") ctx.rr_backup = true;
   ctx.had_our_route = true;
 }

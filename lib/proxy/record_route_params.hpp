@@ -18,6 +18,9 @@ inline constexpr std::string_view dn_param = "dn";
 inline constexpr std::string_view member_param = "spm";
 // Marks the Record-Route of a dialog with the Feature Server (MWI SUBSCRIBE/NOTIFY).
 inline constexpr std::string_view fs_param = "fs";
+// Marks the Route one instance of the pool puts on a request it sends to the instance
+// that holds the endpoint's flow (Path-style); that instance delivers it over the flow.
+inline constexpr std::string_view flow_param = "flow";
 
 inline std::optional<std::size_t> server_index_of(const sip::uri& u) {
   auto v = u.param(sps_param);

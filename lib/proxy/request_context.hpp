@@ -29,8 +29,10 @@ struct request_context {
 
   // The Feature Server (MWI) is on one end of this request.
   bool from_feature_server = false;
-  // Another instance of the pool sent it (towards an endpoint whose flow we hold).
+  // Another instance of the pool sent it; with our `flow` Route on top: towards an
+  // endpoint whose flow we hold (only then is it trusted like a SIP Server's request).
   bool from_pool_peer = false;
+  bool rr_flow = false;
   bool to_feature_server = false;
   // REGISTER: the address-of-record it registers (canonical).
   std::string aor;
