@@ -18,11 +18,11 @@ using asio::ip::tcp;
 class http_server::session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket s, http_server& owner)
-      : socket_(std::move(s)), timer_(socket_.get_executor()), owner_(owner) {
+      : socket_(std::move(s)), timer_(socket_.get_executor()), owner_(owner), open_(owner.open_) {
     parser_.body_limit(0);
     parser_.header_limit(8192);
   }
-  ~session() { --owner_.open_; }
+  ~session() { --*open_; }
 
   void start() {
     timer_.expires_after(std::chrono::seconds(10));
@@ -88,7 +88,8 @@ class http_server::session : public std::enable_shared_from_this<session> {
 
   tcp::socket socket_;
   asio::steady_timer timer_;
-  http_server& owner_;
+  http_server& owner_;  // only used from handlers, which run while the server lives
+  std::shared_ptr<std::size_t> open_;
   boost::beast::flat_buffer buffer_{8192};
   http::request_parser<http::empty_body> parser_;
   http::response<http::string_body> res_;
@@ -118,8 +119,8 @@ void http_server::stop() {
 void http_server::do_accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec && open_ < 32) {
-      ++open_;
+    if (!ec && *open_ < 32) {
+      ++*open_;
       std::make_shared<session>(std::move(s), *this)->start();
     }
     do_accept();

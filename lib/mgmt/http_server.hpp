@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <memory>
 #include <string>
 
 #include "mgmt/http_source.hpp"
@@ -26,7 +27,9 @@ class http_server {
   boost::asio::io_context& io_;
   const http_source& source_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  std::size_t open_ = 0;
+  // Shared with the sessions, which may outlive the server in the event loop's queue at
+  // shutdown.
+  std::shared_ptr<std::size_t> open_ = std::make_shared<std::size_t>(0);
 };
 
 }  // namespace sipproxy::mgmt

@@ -18,10 +18,19 @@ using asio::ip::tcp;
 class mgmt_server::connection : public std::enable_shared_from_this<connection> {
  public:
   connection(tcp::socket s, mgmt_server& owner)
-      : socket_(std::move(s)), timer_(socket_.get_executor()), owner_(owner), in_(max_line) {}
-  ~connection() { --owner_.open_; }
+      : socket_(std::move(s)),
+        timer_(socket_.get_executor()),
+        owner_(owner),
+        live_(owner.live_),
+        in_(max_line) {}
+  ~connection() { --live_->open; }
 
   void start() { do_read(); }
+  void close() {
+    boost::system::error_code ignored;
+    timer_.cancel();
+    socket_.close(ignored);
+  }
 
  private:
   void do_read() {
@@ -62,7 +71,8 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
 
   tcp::socket socket_;
   asio::steady_timer timer_;
-  mgmt_server& owner_;
+  mgmt_server& owner_;  // only used from handlers, which run while the server lives
+  std::shared_ptr<live> live_;
   asio::streambuf in_;
   std::string out_;
 };
@@ -72,6 +82,7 @@ mgmt_server::mgmt_server(asio::io_context& io, command_handler& handler, std::st
 
 mgmt_server::~mgmt_server() {
   stop();
+  close_connections();
 }
 
 std::string mgmt_server::listen(const std::string& address, std::uint16_t port) {
@@ -93,16 +104,26 @@ void mgmt_server::stop() {
   acceptor_.close(ignored);
 }
 
+void mgmt_server::close_connections() {
+  for (auto& w : live_->all) {
+    if (auto c = w.lock()) c->close();
+  }
+  live_->all.clear();
+}
+
 void mgmt_server::do_accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
-      if (open_ >= 64) {
+      if (live_->open >= 64) {
         boost::system::error_code ignored;
         s.close(ignored);
       } else {
-        ++open_;
-        std::make_shared<connection>(std::move(s), *this)->start();
+        ++live_->open;
+        std::erase_if(live_->all, [](const auto& w) { return w.expired(); });
+        auto c = std::make_shared<connection>(std::move(s), *this);
+        live_->all.push_back(c);
+        c->start();
       }
     }
     do_accept();

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "mgmt/command_handler.hpp"
 
@@ -21,7 +22,10 @@ class mgmt_server {
 
   // Binds; on failure, a sentence saying why.
   std::string listen(const std::string& address, std::uint16_t port);
+  // Stops accepting; connections already open go on (a drain still answers them).
   void stop();
+  // Closes every open connection (shutdown).
+  void close_connections();
   bool token_required() const { return token_required_; }
   // Answers one line as a connection would (also for tests).
   std::string answer(std::string_view line);
@@ -35,7 +39,14 @@ class mgmt_server {
   std::string token_;
   bool token_required_ = false;
   boost::asio::ip::tcp::acceptor acceptor_;
-  std::size_t open_ = 0;
+  // Shared with the connections, which may outlive this server in the event loop's
+  // queue at shutdown (a peer's link stays connected): they count themselves here and
+  // are closed by stop().
+  struct live {
+    std::size_t open = 0;
+    std::vector<std::weak_ptr<connection>> all;
+  };
+  std::shared_ptr<live> live_ = std::make_shared<live>();
 };
 
 }  // namespace sipproxy::mgmt

@@ -472,6 +472,7 @@ void proxy_server::impl::check_drained() {
     if (pending) log::standard("stopping with {} transaction(s) still pending", pending);
     driver->stop();
     transport->close_all();
+    if (mgmt) mgmt->close_connections();
     signals.cancel();
     drain_timer.cancel();
     io.stop();
