@@ -370,3 +370,43 @@ def test_pool_endpoint_cannot_relay_through_the_pool(pool, sip_client):
         fake.wait_request("MESSAGE", lambda m: m.call_id == cid, timeout=5)
     finally:
         victim.close()
+
+
+def test_pool_session_affinity_holds_across_instances(pool, fake_server, sip_client):
+    """Cluster mode, pairs A and B, two instances: a new INVITE with the Call-ID
+    of a call set up through instance 1 goes, through instance 2, to that
+    call's pair, though instance 2's round-robin would pick the other."""
+    import ha
+    a = fake_server(name="A")
+    b = fake_server(name="B")
+    text = ("[sipproxy]\nsipproxy-role = 0\napplications = SIPServer_A,SIPServer_B\n"
+            "sipproxy-applications = SIPProxy_1,SIPProxy_2\noos-check = 0\n"
+            "send-data-timeout = 20\nwait-response-timeout = 1\n\n"
+            "[SIPProxy_1]\ntype = sip-proxy\nhost = 127.0.0.1\nsip-address = 127.0.0.1\n"
+            "sip-port = {sip_port}\nmgmt-address = 127.0.0.1\nmgmt-port = {mgmt1}\n\n"
+            "[SIPProxy_2]\ntype = sip-proxy\nhost = 127.0.0.2\nsip-address = 127.0.0.2\n"
+            "sip-port = {sip_port}\nmgmt-address = 127.0.0.2\nmgmt-port = {mgmt2}\n\n"
+            f"[SIPServer_A]\ntype = sip-server\nprimary = 127.0.0.1:{a.port}\n\n"
+            f"[SIPServer_B]\ntype = sip-server\nprimary = 127.0.0.1:{b.port}\n")
+    _, (i1, i2) = pool(n=2, texts={1: text, 2: text})
+    wait_all_linked([i1, i2])
+    c1 = sip_client(i1.addr)
+    first = ha.establish(c1)
+    second = ha.establish(c1)
+    at_first = ha.where([a, b], "INVITE", first.call_id)
+    at_second = ha.where([a, b], "INVITE", second.call_id)
+    assert len(at_first) == 1 and len(at_second) == 1 and at_first != at_second, \
+        (at_first, at_second)
+    deadline = time.monotonic() + CONVERGE
+    while ctl("dialogs", target=i2.mgmt, as_json=True).json()["sessions"] < 2:
+        assert time.monotonic() < deadline, "the sessions did not reach SIPProxy_2"
+        time.sleep(0.05)
+    c2 = sip_client(i2.addr, name="client-2")
+    cid, final = ha.invite_final(c2, call_id=second.call_id)
+    assert final.status == 200, final.text
+    invs = [f.name for f in (a, b) for rx in ha.got(f, "INVITE", cid)]
+    assert invs == at_second * 2, f"the related INVITE through SIPProxy_2 went to {invs}"
+    # Control: a new call through SIPProxy_2 goes where its round-robin says first.
+    cid, final = ha.invite_final(c2)
+    assert final.status == 200 and ha.where([a, b], "INVITE", cid) == at_first, \
+        ha.where([a, b], "INVITE", cid)
