@@ -53,7 +53,8 @@ class Instance(helpers.Deployment):
         return f"{self.host}:{self.mgmt_port}"
 
 
-def pool_config(sip_port: int, mgmt_ports: list[int], server_port: int) -> str:
+def pool_config(sip_port: int, mgmt_ports: list[int], server_port: int,
+                http_ports: list[int] | None = None) -> str:
     lines = ["[sipproxy]", "sipproxy-role = 10", "applications = SIPServer_A",
              "serving-sipserver = SIPServer_A",
              "sipproxy-applications = " + ",".join(f"SIPProxy_{i + 1}"
@@ -63,7 +64,8 @@ def pool_config(sip_port: int, mgmt_ports: list[int], server_port: int) -> str:
     for i, mp in enumerate(mgmt_ports, start=1):
         lines += [f"[SIPProxy_{i}]", "type = sip-proxy", f"host = 127.0.0.{i}",
                   f"sip-address = 127.0.0.{i}", f"sip-port = {sip_port}",
-                  f"mgmt-address = 127.0.0.{i}", f"mgmt-port = {mp}", ""]
+                  f"mgmt-address = 127.0.0.{i}", f"mgmt-port = {mp}",
+                  *([f"http-port = {http_ports[i - 1]}"] if http_ports else []), ""]
     lines += ["[SIPServer_A]", "type = sip-server", f"primary = 127.0.0.1:{server_port}", ""]
     return "\n".join(lines)
 
@@ -78,13 +80,15 @@ def pool(sipproxyd_bin, tmp_path, fake_server):
         fake = fake_server(on_request=reg)
         sip_port = helpers.free_port()
         mgmt_ports = [helpers.free_port() for _ in range(n)]
-        text = pool_config(sip_port, mgmt_ports, fake.port)
+        http_ports = [helpers.free_port() for _ in range(n)]
+        text = pool_config(sip_port, mgmt_ports, fake.port, http_ports)
         for i in range(1, n + 1):
             t = (texts or {}).get(i, text)
             if texts and i in texts:
                 t = texts[i].format(sip_port=sip_port, server_port=fake.port,
                                     **{f"mgmt{j + 1}": p for j, p in enumerate(mgmt_ports)})
             made.append(Instance(sipproxyd_bin, tmp_path, i, sip_port, mgmt_ports[i - 1], t))
+            made[-1].http_port = http_ports[i - 1]
         if start:
             for inst in made:
                 inst.start(wait_ready=False)
@@ -410,3 +414,41 @@ def test_pool_session_affinity_holds_across_instances(pool, fake_server, sip_cli
     cid, final = ha.invite_final(c2)
     assert final.status == 200 and ha.where([a, b], "INVITE", cid) == at_first, \
         ha.where([a, b], "INVITE", cid)
+
+
+def test_pool_peers_and_metrics_show_the_links(pool, sip_client):
+    import mgmt_util as mu
+    fake, (i1, i2, i3) = pool()
+    wait_all_linked([i1, i2, i3])
+    c = sip_client(i1.addr)
+    register(c, i1, fake, f"sip:1000@127.0.0.1:{c.port}")
+    wait_bindings(i2, lambda b: len(b) == 1, "the binding")
+    wait_bindings(i3, lambda b: len(b) == 1, "the binding")
+    text = ctl("peers", target=i1.mgmt)
+    assert text.rc == 0, str(text)
+    rows = [ln.split() for ln in text.out.splitlines()]
+    assert rows[0][:3] == ["PEER", "MGMT", "ADDRESS"], text.out
+    assert [r[0] for r in rows[1:3]] == ["SIPProxy_2", "SIPProxy_3"], text.out
+    assert all(r[2] == "up" for r in rows[1:3]), text.out
+    assert rows[1][1] == i2.mgmt and rows[2][1] == i3.mgmt, text.out
+    assert "records held here: 1," in text.out, text.out
+    doc = ctl("peers", target=i1.mgmt, as_json=True).json()
+    for p in doc["peers"]:
+        assert p["records_sent"] >= 1 and p["queued"] == 0 and p["link"] == "up", p
+    # The digests agree once the pool has converged.
+    digests = {ctl("peers", target=i.mgmt, as_json=True).json()["digest"] for i in (i1, i2, i3)}
+    assert len(digests) == 1, digests
+    def metrics(inst):
+        r = mu.http(inst.http_port, "/metrics", host=inst.host)
+        assert r.status == 200, r.raw[:300]
+        return mu.parse_prometheus(r.body)
+
+    m = metrics(i1)
+    for peer in ("SIPProxy_2", "SIPProxy_3"):
+        assert m.value("sipproxy_peer_up", peer=peer) == 1
+        assert m.value("sipproxy_peer_records_sent_total", peer=peer) >= 1
+        assert m.value("sipproxy_peer_queued", peer=peer) == 0
+    assert m.value("sipproxy_pool_records") == 1
+    m2 = metrics(i2)
+    assert m2.value("sipproxy_peer_records_received_total", peer="SIPProxy_1") >= 1
+    assert m2.value("sipproxy_registrations") == 1
