@@ -512,6 +512,10 @@ def test_sigterm_lets_pending_invites_complete(deploy, fake_server, sipp, sip_cl
     assert proxy.proc.poll() is None
     proxy.proc.send_signal(signal.SIGTERM)
     t0 = time.monotonic()
+    # The signal is handled on the event loop: wait until the drain has begun (slow
+    # under the sanitizers), so the INVITE below cannot overtake it.
+    assert mu.wait_until(lambda: "received: draining" in proxy.log_text(), timeout=3,
+                         interval=0.01), helpers.tail(proxy.log_path)
 
     # While draining, a new INVITE is refused with 503.
     c = sip_client(proxy.addr, "UDP")
