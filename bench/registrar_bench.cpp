@@ -1,12 +1,14 @@
-// The registrar's store at the size issue 4 asks for: 100,000 bindings, in the store the
-// daemon uses (cluster::replicated_binding_store: the bindings plus their versions for the
-// pool). Reports the resident memory they take and the cost of the look-ups on the
-// request path (by AOR and by contact), so a change that slows them shows here.
+// The registrar's store at the size issue 4 asks for: 100,000 bindings, in the plain
+// memory_binding_store and in the store the daemon uses (cluster::replicated_binding_store:
+// the same plus a version per binding for the pool), side by side in one run. Reports
+// the resident memory they take and the cost of the look-ups on the request path (by AOR
+// and by contact), so a change that slows them shows here.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
 #include <fstream>
 #include <string>
+#include <type_traits>
 
 #include "cluster/replicated_binding_store.hpp"
 
@@ -41,33 +43,42 @@ registrar::binding make(int i, registrar::wall_clock::time_point now) {
   return b;
 }
 
-cluster::replicated_binding_store& filled_store() {
+// One store of each kind, filled once; the memory each takes is printed.
+template <typename Store>
+Store& filled_store() {
   static cluster::hybrid_clock clock;
-  static cluster::replicated_binding_store* store = [] {
+  static Store* store = [] {
     long before = rss_kib();
-    auto* s = new cluster::replicated_binding_store("SIPProxy_1", clock);
+    Store* s;
+    if constexpr (std::is_same_v<Store, cluster::replicated_binding_store>) {
+      s = new Store("SIPProxy_1", clock);
+    } else {
+      s = new Store();
+    }
     auto now = registrar::wall_clock::now();
     for (int i = 0; i < bindings; ++i) s->put(make(i, now));
     long after = rss_kib();
-    fmt::print("{} bindings: resident memory +{:.1f} MiB ({} bytes per binding)\n", s->size(),
-               (after - before) / 1024.0, (after - before) * 1024 / bindings);
+    fmt::print("{}: {} bindings: resident memory +{:.1f} MiB ({} bytes per binding)\n",
+               std::is_same_v<Store, cluster::replicated_binding_store> ? "replicated" : "memory",
+               s->size(), (after - before) / 1024.0, (after - before) * 1024 / bindings);
     return s;
   }();
   return *store;
 }
 
+template <typename Store>
 void lookup_by_aor(benchmark::State& state) {
-  auto& store = filled_store();
+  auto& store = filled_store<Store>();
   int i = 0;
   for (auto _ : state) {
     auto found = store.lookup(fmt::format("sip:{}@proxy.example.com", 100000 + (i++ % bindings)));
     benchmark::DoNotOptimize(found);
   }
 }
-BENCHMARK(lookup_by_aor);
 
+template <typename Store>
 void lookup_by_contact(benchmark::State& state) {
-  auto& store = filled_store();
+  auto& store = filled_store<Store>();
   int i = 0;
   for (auto _ : state) {
     int n = i++ % bindings;
@@ -76,15 +87,23 @@ void lookup_by_contact(benchmark::State& state) {
     benchmark::DoNotOptimize(found);
   }
 }
-BENCHMARK(lookup_by_contact);
 
+template <typename Store>
 void refresh(benchmark::State& state) {
-  auto& store = filled_store();
+  auto& store = filled_store<Store>();
   auto now = registrar::wall_clock::now();
   int i = 0;
   for (auto _ : state) store.put(make(i++ % bindings, now));
 }
-BENCHMARK(refresh);
+
+using memory = registrar::memory_binding_store;
+using replicated = cluster::replicated_binding_store;
+BENCHMARK_TEMPLATE(lookup_by_aor, memory);
+BENCHMARK_TEMPLATE(lookup_by_aor, replicated);
+BENCHMARK_TEMPLATE(lookup_by_contact, memory);
+BENCHMARK_TEMPLATE(lookup_by_contact, replicated);
+BENCHMARK_TEMPLATE(refresh, memory);
+BENCHMARK_TEMPLATE(refresh, replicated);
 
 }  // namespace
 
