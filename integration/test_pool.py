@@ -54,13 +54,14 @@ class Instance(helpers.Deployment):
 
 
 def pool_config(sip_port: int, mgmt_ports: list[int], server_port: int,
-                http_ports: list[int] | None = None) -> str:
+                http_ports: list[int] | None = None, client_side_port: int = 0) -> str:
     lines = ["[sipproxy]", "sipproxy-role = 10", "applications = SIPServer_A",
              "serving-sipserver = SIPServer_A",
              "sipproxy-applications = " + ",".join(f"SIPProxy_{i + 1}"
                                                   for i in range(len(mgmt_ports))),
              f"internal-domain = {DOMAIN}", "oos-check = 0", "send-data-timeout = 20",
-             "wait-response-timeout = 1", ""]
+             "wait-response-timeout = 1",
+             *([f"client-side-port = {client_side_port}"] if client_side_port else []), ""]
     for i, mp in enumerate(mgmt_ports, start=1):
         lines += [f"[SIPProxy_{i}]", "type = sip-proxy", f"host = 127.0.0.{i}",
                   f"sip-address = 127.0.0.{i}", f"sip-port = {sip_port}",
@@ -75,13 +76,14 @@ def pool(sipproxyd_bin, tmp_path, fake_server):
     """make(n=3, start=True) -> (fake, [Instance...]); everything stopped at teardown."""
     made: list[Instance] = []
 
-    def make(n: int = 3, start: bool = True, texts: dict[int, str] | None = None):
+    def make(n: int = 3, start: bool = True, texts: dict[int, str] | None = None,
+             client_side_port: int = 0):
         reg = RegistrarPolicy()
         fake = fake_server(on_request=reg)
         sip_port = helpers.free_port()
         mgmt_ports = [helpers.free_port() for _ in range(n)]
         http_ports = [helpers.free_port() for _ in range(n)]
-        text = pool_config(sip_port, mgmt_ports, fake.port, http_ports)
+        text = pool_config(sip_port, mgmt_ports, fake.port, http_ports, client_side_port)
         for i in range(1, n + 1):
             t = (texts or {}).get(i, text)
             if texts and i in texts:
@@ -452,3 +454,20 @@ def test_pool_peers_and_metrics_show_the_links(pool, sip_client):
     m2 = metrics(i2)
     assert m2.value("sipproxy_peer_records_received_total", peer="SIPProxy_1") >= 1
     assert m2.value("sipproxy_registrations") == 1
+
+
+def test_pool_links_use_client_side_port_and_survive_restarts(pool):
+    """client-side-port: every outgoing link comes from a local port at or above it
+    (the range is open-ended); after a peer restarts, the links come back although
+    the ports they used first may still be in TIME_WAIT."""
+    base = helpers.free_port()
+    fake, (i1, i2, i3) = pool(client_side_port=base)
+    wait_all_linked([i1, i2, i3])
+    for inst in (i1, i2, i3):
+        for p in ctl("peers", target=inst.mgmt, as_json=True).json()["peers"]:
+            assert p["local_port"] >= base, (inst.name, p)
+    assert i2.stop() == 0
+    i2.start(wait_ready=True)
+    wait_all_linked([i1, i2, i3], timeout=20)
+    for p in ctl("peers", target=i2.mgmt, as_json=True).json()["peers"]:
+        assert p["local_port"] >= base, p

@@ -50,8 +50,9 @@ asio::awaitable<std::string> line_channel::connect(tcp::endpoint to, std::uint16
   socket_.open(to.protocol(), ec);
   if (ec) co_return "cannot open a socket: " + ec.message();
   if (first_port) {
-    // client-side-port: the first port of an open-ended range.
-    socket_.set_option(tcp::socket::reuse_address(true), ec);
+    // client-side-port: the first port of an open-ended range. No SO_REUSEADDR, so a port
+    // whose earlier connection is still in TIME_WAIT is skipped (connecting from it to
+    // the same peer would fail).
     bool bound = false;
     for (std::uint32_t p = first_port; p <= 65535 && !bound; ++p) {
       socket_.bind(tcp::endpoint(to.protocol(), static_cast<std::uint16_t>(p)), ec);
