@@ -109,16 +109,14 @@ peer_link* pool::link_of(const std::string& name) {
 }
 
 json pool::page(std::optional<std::uint64_t> after, std::size_t n) const {
-  // Keys are 64-bit; "after" absent means from the start (key 0 included).
+  // The records whose 64-bit key is above the cursor ("after" absent: from the start; a
+  // record whose key is 0, one in 2^64, would not be paged), n at most, in key order.
   std::vector<std::pair<std::uint64_t, replica_record>> recs;
   std::uint64_t from = after.value_or(0);
   bindings_.collect(from, n + 1, recs);
   sessions_.collect(from, n + 1, recs);
   std::sort(recs.begin(), recs.end(),
             [](const auto& x, const auto& y) { return x.first < y.first; });
-  if (after) {
-    std::erase_if(recs, [&](const auto& r) { return r.first <= *after; });
-  }
   json out{{"records", json::array()}, {"next", nullptr}};
   std::size_t take = std::min(n, recs.size());
   for (std::size_t i = 0; i < take; ++i) out["records"].push_back(to_json(recs[i].second));
