@@ -32,32 +32,24 @@ import pytest
 
 import helpers
 from ha import establish, got, new_invite, new_message, poll_until_lands, wait_log, where
-from test_sipprobe import Dnsmasq
+from test_dns_next_hop import LoggingDnsmasq
 
 TTL = 1                 # --local-ttl: the proxy clamps it to a 5 s refresh
 REPOINT_DEADLINE = 12.0
 NOT_RESOLVED_DEADLINE = 12.0
 
 
-class NamedDnsmasq(Dnsmasq):
-    """test_sipprobe's dnsmasq with TTL 1, every query in its log, and an
+class NamedDnsmasq(LoggingDnsmasq):
+    """test_dns_next_hop's dnsmasq (every query in its log) with TTL 1 and an
     optional fixed port (to restart it where the proxy already points)."""
 
     def __init__(self, workdir: Path, args: list[str], port: int | None = None,
                  generation: int = 0):
-        super().__init__(workdir, [*args, "--log-queries", "--log-facility=-"])
+        super().__init__(workdir, args, ttl=TTL)
         if port is not None:
             self.port = port
         self.log_path = workdir / f"dnsmasq-{self.port}-{generation}.log"
-        self.cmd = [f"--local-ttl={TTL}" if a.startswith("--local-ttl=")
-                    else f"--port={self.port}" if a.startswith("--port=") else a
-                    for a in self.cmd]
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
+        self.cmd = [f"--port={self.port}" if a.startswith("--port=") else a for a in self.cmd]
 
     def queries(self, name: str, qtype: str = "A") -> int:
         return sum(1 for ln in self.log_text().splitlines()

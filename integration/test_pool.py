@@ -19,16 +19,20 @@ Every wait is bounded; every process is stopped at teardown.
 
 from __future__ import annotations
 
+import json
 import signal
+import socket
+import threading
 import time
 
 import pytest
 
+import ha
 import helpers
+import mgmt_util as mu
 from fakes import sipmsg
 from fakes.registrar_server import RegistrarPolicy, register_request, server_request, wait_request
 from fakes.sip_client import SipClient
-from mgmt_util import ctl
 
 DOMAIN = "pool.test"
 CONVERGE = 10.0   # bound for a change to reach every instance (send-data-timeout 20 ms)
@@ -118,7 +122,7 @@ def wait_all_linked(instances, timeout: float = 15.0) -> None:
     while time.monotonic() < deadline:
         ok = True
         for inst in instances:
-            r = ctl("peers", target=inst.mgmt, as_json=True)
+            r = mu.ctl("peers", target=inst.mgmt, as_json=True)
             if r.rc != 0 or any(p["link"] != "up" for p in r.json()["peers"]):
                 ok = False
                 break
@@ -126,11 +130,11 @@ def wait_all_linked(instances, timeout: float = 15.0) -> None:
             return
         time.sleep(0.1)
     raise AssertionError("the pool's links did not all come up:\n" +
-                         "\n".join(str(ctl("peers", target=i.mgmt)) for i in instances))
+                         "\n".join(str(mu.ctl("peers", target=i.mgmt)) for i in instances))
 
 
 def bindings(inst) -> list[dict]:
-    r = ctl("registrations", f"sip:1000@{DOMAIN}", target=inst.mgmt, as_json=True)
+    r = mu.ctl("registrations", f"sip:1000@{DOMAIN}", target=inst.mgmt, as_json=True)
     assert r.rc == 0, str(r)
     return r.json().get("bindings", [])
 
@@ -173,8 +177,6 @@ def invite_via(fake, inst: Instance, client: SipClient) -> sipmsg.SipMessage:
     client answers 200.  Returns the INVITE as the client received it."""
     start = len(client.rx.items())
     result = {}
-
-    import threading
 
     def run():
         result["v"] = server_request(fake, inst.addr, "INVITE", f"sip:1000@{DOMAIN}")
@@ -269,13 +271,14 @@ def test_pool_restarted_instance_has_current_state_when_ready(pool, sip_client):
 def test_pool_frozen_peer_is_disconnected_and_converges_after(pool, sip_client):
     fake, (i1, i2, i3) = pool()
     wait_all_linked([i1, i2, i3])
-    before = len(i1.log_text().splitlines())
+    frozen = r"40002 .*SIPProxy_2"
+    before = len(ha.log_lines(i1, frozen))  # the 40002 of startup, if any, is not this one
     i2.proc.send_signal(signal.SIGSTOP)
     try:
-        line = helpers_wait_log(i1, r"40002 .*SIPProxy_2", 10.0, after=before)
+        line = ha.wait_log(i1, frozen, 10.0, after=before)
         assert "no answer within" in line, line
         assert "SPR_OTHER_PROXY_INSTANCE_DISCONNECTED" in line, line
-        alarms = ctl("status", target=i1.mgmt, as_json=True).json()["alarms"]
+        alarms = mu.ctl("status", target=i1.mgmt, as_json=True).json()["alarms"]
         assert any("SIPProxy_2" in a and "40002" in a for a in alarms), alarms
         # The others keep serving meanwhile.
         c = sip_client(i1.addr)
@@ -288,20 +291,7 @@ def test_pool_frozen_peer_is_disconnected_and_converges_after(pool, sip_client):
     wait_bindings(i2, lambda b: [x["contact"] for x in b] == [contact],
                   "the binding made while frozen", timeout=20)
     wait_all_linked([i1, i2, i3], timeout=20)
-    assert not ctl("status", target=i1.mgmt, as_json=True).json()["alarms"]
-
-
-def helpers_wait_log(inst, pattern: str, timeout: float, after: int = 0) -> str:
-    """The first log line from line `after` on that matches `pattern`."""
-    import re
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for ln in inst.log_text().splitlines()[after:]:
-            if re.search(pattern, ln):
-                return ln
-        time.sleep(0.05)
-    raise AssertionError(f"{inst.name} did not log /{pattern}/ within {timeout}s:\n"
-                         f"{helpers.tail(inst.log_path, 30)}")
+    assert not mu.ctl("status", target=i1.mgmt, as_json=True).json()["alarms"]
 
 
 def test_pool_wrong_token_is_refused(pool, sip_client):
@@ -317,10 +307,10 @@ def test_pool_wrong_token_is_refused(pool, sip_client):
     fake, (i1, i2) = pool(n=2, texts={1: base.replace("{token}", "right-secret"),
                                       2: base.replace("{token}", "wrong-secret")})
     for inst, other in ((i1, "SIPProxy_2"), (i2, "SIPProxy_1")):
-        helpers_wait_log(inst, rf"\b40002 .*{other}", 10.0)
-        line = helpers_wait_log(inst, rf"{other} .*disconnected.*mgmt-token", 10.0)
+        ha.wait_log(inst, rf"\b40002 .*{other}", 10.0)
+        line = ha.wait_log(inst, rf"{other} .*disconnected.*mgmt-token", 10.0)
         assert "refused by the peer" in line, line
-        peers = ctl("peers", target=inst.mgmt, as_json=True).json()["peers"]
+        peers = mu.ctl("peers", target=inst.mgmt, as_json=True).json()["peers"]
         assert peers[0]["link"] == "down" and "mgmt-token" in peers[0]["error"], peers
     c = sip_client(i1.addr)
     register(c, i1, fake, f"sip:1000@127.0.0.1:{c.port}")
@@ -332,8 +322,6 @@ def test_pool_divergence_is_repaired_by_the_digest_check(pool):
     """A record that only one instance holds (handed to SIPProxy_2 alone, as if
     from SIPProxy_3, over its management port) reaches the other two through the
     periodic digest comparison: two mismatches 10 s apart, then an exchange."""
-    import json
-    import socket as so
     fake, (i1, i2, i3) = pool()
     wait_all_linked([i1, i2, i3])
     now_ms = int(time.time() * 1000)
@@ -342,7 +330,7 @@ def test_pool_divergence_is_repaired_by_the_digest_check(pool):
               "h": "127.0.0.1", "n": 5999, "i": "SIPProxy_3", "ci": "x", "cs": 1}
     line = json.dumps({"cmd": "peer-update", "args": ["SIPProxy_3"],
                        "data": {"records": [record]}}) + "\n"
-    with so.create_connection((i2.host, i2.mgmt_port), timeout=5) as s:
+    with socket.create_connection((i2.host, i2.mgmt_port), timeout=5) as s:
         s.sendall(line.encode())
         reply = json.loads(s.makefile().readline())
     assert reply.get("ok") and reply.get("applied") == 1, reply
@@ -358,10 +346,9 @@ def test_pool_divergence_is_repaired_by_the_digest_check(pool):
 def test_pool_endpoint_cannot_relay_through_the_pool(pool, sip_client):
     """An endpoint's request with a forged `flow` Route to another instance does
     not make that instance trust it: it never reaches a foreign target."""
-    import socket as so
     fake, (i1, i2, i3) = pool()
     wait_all_linked([i1, i2, i3])
-    victim = so.socket(so.AF_INET, so.SOCK_DGRAM)
+    victim = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     victim.bind(("127.0.0.1", 0))
     victim.settimeout(2.0)
     try:
@@ -371,7 +358,7 @@ def test_pool_endpoint_cannot_relay_through_the_pool(pool, sip_client):
                          extra=[("Route", f"<sip:{i2.hostport};lr;flow>")])
         cid = sipmsg.parse(data).call_id
         c.send(data)
-        with pytest.raises(so.timeout):
+        with pytest.raises(socket.timeout):
             got = victim.recv(65535)
             raise AssertionError(f"relayed to a foreign target:\n{got.decode(errors='replace')}")
         # It went where an endpoint's requests go: the serving SIP Server.
@@ -384,7 +371,6 @@ def test_pool_session_affinity_holds_across_instances(pool, fake_server, sip_cli
     """Cluster mode, pairs A and B, two instances: a new INVITE with the Call-ID
     of a call set up through instance 1 goes, through instance 2, to that
     call's pair, though instance 2's round-robin would pick the other."""
-    import ha
     a = fake_server(name="A")
     b = fake_server(name="B")
     text = ("[sipproxy]\nsipproxy-role = 0\napplications = SIPServer_A,SIPServer_B\n"
@@ -406,7 +392,7 @@ def test_pool_session_affinity_holds_across_instances(pool, fake_server, sip_cli
     assert len(at_first) == 1 and len(at_second) == 1 and at_first != at_second, \
         (at_first, at_second)
     deadline = time.monotonic() + CONVERGE
-    while ctl("dialogs", target=i2.mgmt, as_json=True).json()["sessions"] < 2:
+    while mu.ctl("dialogs", target=i2.mgmt, as_json=True).json()["sessions"] < 2:
         assert time.monotonic() < deadline, "the sessions did not reach SIPProxy_2"
         time.sleep(0.05)
     c2 = sip_client(i2.addr, name="client-2")
@@ -421,14 +407,13 @@ def test_pool_session_affinity_holds_across_instances(pool, fake_server, sip_cli
 
 
 def test_pool_peers_and_metrics_show_the_links(pool, sip_client):
-    import mgmt_util as mu
     fake, (i1, i2, i3) = pool()
     wait_all_linked([i1, i2, i3])
     c = sip_client(i1.addr)
     register(c, i1, fake, f"sip:1000@127.0.0.1:{c.port}")
     wait_bindings(i2, lambda b: len(b) == 1, "the binding")
     wait_bindings(i3, lambda b: len(b) == 1, "the binding")
-    text = ctl("peers", target=i1.mgmt)
+    text = mu.ctl("peers", target=i1.mgmt)
     assert text.rc == 0, str(text)
     rows = [ln.split() for ln in text.out.splitlines()]
     assert rows[0][:3] == ["PEER", "MGMT", "ADDRESS"], text.out
@@ -436,11 +421,11 @@ def test_pool_peers_and_metrics_show_the_links(pool, sip_client):
     assert all(r[2] == "up" for r in rows[1:3]), text.out
     assert rows[1][1] == i2.mgmt and rows[2][1] == i3.mgmt, text.out
     assert "records held here: 1," in text.out, text.out
-    doc = ctl("peers", target=i1.mgmt, as_json=True).json()
+    doc = mu.ctl("peers", target=i1.mgmt, as_json=True).json()
     for p in doc["peers"]:
         assert p["records_sent"] >= 1 and p["queued"] == 0 and p["link"] == "up", p
     # The digests agree once the pool has converged.
-    digests = {ctl("peers", target=i.mgmt, as_json=True).json()["digest"] for i in (i1, i2, i3)}
+    digests = {mu.ctl("peers", target=i.mgmt, as_json=True).json()["digest"] for i in (i1, i2, i3)}
     assert len(digests) == 1, digests
     def metrics(inst):
         r = mu.http(inst.http_port, "/metrics", host=inst.host)
@@ -466,10 +451,10 @@ def test_pool_links_use_client_side_port_and_survive_restarts(pool):
     fake, (i1, i2, i3) = pool(client_side_port=base)
     wait_all_linked([i1, i2, i3])
     for inst in (i1, i2, i3):
-        for p in ctl("peers", target=inst.mgmt, as_json=True).json()["peers"]:
+        for p in mu.ctl("peers", target=inst.mgmt, as_json=True).json()["peers"]:
             assert p["local_port"] >= base, (inst.name, p)
     assert i2.stop() == 0
     i2.start(wait_ready=True)
     wait_all_linked([i1, i2, i3], timeout=20)
-    for p in ctl("peers", target=i2.mgmt, as_json=True).json()["peers"]:
+    for p in mu.ctl("peers", target=i2.mgmt, as_json=True).json()["peers"]:
         assert p["local_port"] >= base, p

@@ -124,32 +124,35 @@ std::string management::metrics_text() const {
          "Replicated records held: bindings, tombstones and sessions.");
   out += fmt::format("sipproxy_pool_records {}\n", v_.pool ? v_.pool->records() : 0);
   if (v_.pool) {
+    // One family per field of `sipproxyctl peers`, one sample per peer.
     json peers = v_.pool->peers();
-    metric("sipproxy_peer_up", "gauge", "1 while the link to the other pool instance is up.");
-    for (const auto& p : peers)
-      out += fmt::format("sipproxy_peer_up{{peer=\"{}\"}} {}\n", p["name"].get<std::string>(),
-                         p["link"] == "up" ? 1 : 0);
-    metric("sipproxy_peer_queued", "gauge", "Records waiting to be sent to the peer.");
-    for (const auto& p : peers)
-      out += fmt::format("sipproxy_peer_queued{{peer=\"{}\"}} {}\n", p["name"].get<std::string>(),
-                         p["queued"].get<std::size_t>());
-    metric("sipproxy_peer_lag_seconds", "gauge",
-           "Age of the oldest record not yet sent to the peer.");
-    for (const auto& p : peers)
-      out += fmt::format("sipproxy_peer_lag_seconds{{peer=\"{}\"}} {:.3f}\n",
-                         p["name"].get<std::string>(), p["lag_ms"].get<double>() / 1000.0);
-    metric("sipproxy_peer_records_sent_total", "counter", "Records the peer acknowledged.");
-    for (const auto& p : peers)
-      out += fmt::format("sipproxy_peer_records_sent_total{{peer=\"{}\"}} {}\n",
-                         p["name"].get<std::string>(), p["records_sent"].get<std::uint64_t>());
-    metric("sipproxy_peer_records_received_total", "counter", "Records received from the peer.");
-    for (const auto& p : peers)
-      out += fmt::format("sipproxy_peer_records_received_total{{peer=\"{}\"}} {}\n",
-                         p["name"].get<std::string>(), p["records_received"].get<std::uint64_t>());
-    metric("sipproxy_peer_disconnects_total", "counter", "Times the link to the peer went down.");
-    for (const auto& p : peers)
-      out += fmt::format("sipproxy_peer_disconnects_total{{peer=\"{}\"}} {}\n",
-                         p["name"].get<std::string>(), p["disconnects"].get<std::uint64_t>());
+    struct family {
+      const char* name;
+      const char* type;
+      const char* help;
+      const char* field;
+      double scale;
+    };
+    static constexpr family families[] = {
+        {"sipproxy_peer_up", "gauge", "1 while the link to the other pool instance is up.", nullptr,
+         1},
+        {"sipproxy_peer_queued", "gauge", "Records waiting to be sent to the peer.", "queued", 1},
+        {"sipproxy_peer_lag_seconds", "gauge", "Age of the oldest record not yet sent to the peer.",
+         "lag_ms", 0.001},
+        {"sipproxy_peer_records_sent_total", "counter", "Records the peer acknowledged.",
+         "records_sent", 1},
+        {"sipproxy_peer_records_received_total", "counter", "Records received from the peer.",
+         "records_received", 1},
+        {"sipproxy_peer_disconnects_total", "counter", "Times the link to the peer went down.",
+         "disconnects", 1},
+    };
+    for (const auto& f : families) {
+      metric(f.name, f.type, f.help);
+      for (const auto& p : peers) {
+        double v = f.field ? p[f.field].get<double>() * f.scale : (p["link"] == "up" ? 1 : 0);
+        out += fmt::format("{}{{peer=\"{}\"}} {}\n", f.name, p["name"].get<std::string>(), v);
+      }
+    }
   }
   metric("sipproxy_draining", "gauge", "1 while draining.");
   out += fmt::format("sipproxy_draining {}\n", v_.core.draining() ? 1 : 0);

@@ -6,22 +6,10 @@
 #include <set>
 #include <string>
 
+#include "cluster/two_instance_settings.hpp"
+
 namespace sipproxy::cluster {
 namespace {
-
-config::settings two_instances(const std::string& self) {
-  config::settings s;
-  s.app = self;
-  s.sipproxy_applications = {"SIPProxy_1", "SIPProxy_2"};
-  for (const char* name : {"SIPProxy_1", "SIPProxy_2"}) {
-    config::proxy_app p;
-    p.name = name;
-    p.host = "127.0.0.1";
-    p.mgmt_port = 5061;
-    s.proxies.push_back(p);
-  }
-  return s;
-}
 
 registrar::binding make(int i) {
   registrar::binding b;
@@ -37,8 +25,8 @@ registrar::binding make(int i) {
 struct pools : ::testing::Test {
   boost::asio::io_context io;
   hybrid_clock clock;
-  config::settings s1 = two_instances("SIPProxy_1");
-  config::settings s2 = two_instances("SIPProxy_2");
+  config::settings s1 = test_support::two_instance_settings("SIPProxy_1");
+  config::settings s2 = test_support::two_instance_settings("SIPProxy_2");
   replicated_binding_store b1{"SIPProxy_1", clock}, b2{"SIPProxy_2", clock};
   replicated_session_table t1{"SIPProxy_1", clock, {"SIPServer_A"}};
   replicated_session_table t2{"SIPProxy_2", clock, {"SIPServer_A"}};

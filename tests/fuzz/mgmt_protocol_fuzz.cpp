@@ -6,29 +6,16 @@
 #include <string>
 
 #include "cluster/pool.hpp"
+#include "cluster/two_instance_settings.hpp"
 #include "mgmt/protocol.hpp"
 
 using namespace sipproxy;
 
 namespace {
 
-config::settings pool_settings() {
-  config::settings s;
-  s.app = "SIPProxy_1";
-  s.sipproxy_applications = {"SIPProxy_1", "SIPProxy_2"};
-  for (const char* name : {"SIPProxy_1", "SIPProxy_2"}) {
-    config::proxy_app p;
-    p.name = name;
-    p.host = "127.0.0.1";
-    p.mgmt_port = 5061;
-    s.proxies.push_back(p);
-  }
-  return s;
-}
-
 struct world {
   boost::asio::io_context io;
-  config::settings settings = pool_settings();
+  config::settings settings = cluster::test_support::two_instance_settings("SIPProxy_1");
   cluster::hybrid_clock clock;
   cluster::replicated_binding_store bindings{"SIPProxy_1", clock};
   cluster::replicated_session_table sessions{"SIPProxy_1", clock, {"SIPServer_A"}};
