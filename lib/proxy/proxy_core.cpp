@@ -40,7 +40,7 @@ std::string proxy_core::local_tag(txn::txn_id server) const {
 void proxy_core::answer(const request_context& ctx) {
   ++counters_.answered_locally;
   log::interaction("{} {} from {}: answered {} {}", ctx.in->method(), ctx.in->request_uri(),
-                   ctx.from.to_string(), ctx.status,
+                   ctx.from, ctx.status,
                    ctx.reason.empty() ? sip::default_reason(ctx.status) : ctx.reason);
   layer_.respond(ctx.server, ctx.status,
                  sip::build_response(*ctx.in, ctx.status, ctx.reason, local_tag(ctx.server),
@@ -165,8 +165,8 @@ bool proxy_core::send_branch(response_context& rc, request_context& ctx) {
   if (rc.retry) rc.retry->tried.push_back(*ctx.next_hop);
   client_to_server_[client] = ctx.server;
   ++counters_.forwarded;
-  log::interaction("{} {} from {} forwarded to {}", out.method(), out.request_uri(),
-                   ctx.from.to_string(), ctx.next_hop->to_string());
+  log::interaction("{} {} from {} forwarded to {}", out.method(), out.request_uri(), ctx.from,
+                   *ctx.next_hop);
   layer_.start(client);
   return true;
 }
@@ -214,9 +214,8 @@ bool proxy_core::try_next_server(response_context& rc, branch_state& failed) {
   ctx.target_pair = pair;
   ctx.next_hop = next->address;
   log::interaction("{} {}: {} {}, trying {}", rc.request->method(), rc.request->request_uri(),
-                   failed.target.to_string(),
-                   answered_503 ? "answered 503" : "could not be reached",
-                   next->address.to_string());
+                   failed.target, answered_503 ? "answered 503" : "could not be reached",
+                   next->address);
   if (!env_.settings.standalone())
     env_.sessions.record(rc.request->value(sip::header_id::call_id), pair->index);
   ++counters_.retries;
@@ -253,7 +252,7 @@ void proxy_core::on_ack(const sip::message_ptr& ack, const transport::peer& from
   ctx.out = ack->derive();
   ctx.from = from;
   if (run_request_path(ctx, env_) == step_result::done) {
-    log::interaction("ACK from {} dropped: {} {}", from.to_string(), ctx.status, ctx.reason);
+    log::interaction("ACK from {} dropped: {} {}", from, ctx.status, ctx.reason);
     return;
   }
   if (!ctx.next_hop) {
@@ -307,8 +306,8 @@ void proxy_core::on_response(txn::txn_id client, const sip::message_ptr& respons
     auto r = registrar_.on_registered(*reg.request, *response, reg.flow, reg.aor,
                                       registrar::wall_clock::now());
     counters_.registrations_stored += r.stored;
-    log::interaction("REGISTER {} via {}: {} binding(s) stored, {} removed", reg.aor,
-                     reg.flow.to_string(), r.stored, r.removed);
+    log::interaction("REGISTER {} via {}: {} binding(s) stored, {} removed", reg.aor, reg.flow,
+                     r.stored, r.removed);
     registrar::cap_expires(*response,
                            static_cast<std::uint32_t>(env_.settings.registrar_default_timeout));
   }

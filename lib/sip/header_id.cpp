@@ -74,8 +74,11 @@ header_id lookup_header(std::string_view name) {
         return header_id::other;
     }
   }
+  // Every header of every message comes here: test length and first letter before the
+  // whole name.
+  char first = name.empty() ? '\0' : lower(name[0]);
   for (const auto& e : full_names) {
-    if (iequals(e.name, name)) return e.id;
+    if (e.name.size() == name.size() && e.name[0] == first && iequals(e.name, name)) return e.id;
   }
   return header_id::other;
 }

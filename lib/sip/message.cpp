@@ -47,8 +47,7 @@ std::string_view message::value(header_id id) const {
 }
 
 std::string_view message::store(std::string_view text) {
-  arena_.emplace_back(text);
-  return arena_.back();
+  return arena_.emplace_front(text);
 }
 
 void message::insert_top(header_id id, std::string_view value) {

@@ -5,7 +5,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <forward_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -75,7 +75,9 @@ class message : public std::enable_shared_from_this<message> {
  private:
   std::string raw_;
   std::shared_ptr<const message> parent_;  // set by derive(): owner of the viewed bytes
-  std::deque<std::string> arena_;
+  // Values set by edits: nodes never move, so views into them stay valid; an empty list
+  // allocates nothing (a deque allocates twice when constructed, for every message).
+  std::forward_list<std::string> arena_;
   std::string_view method_;
   std::string_view request_uri_;
   std::string_view version_;

@@ -96,7 +96,7 @@ std::optional<uri> parse_uri(std::string_view text) {
       return std::nullopt;
   }
   // userinfo ends at the last '@' before any ';' or '?' that follows the host.
-  std::size_t at = rest.rfind('@', rest.find_first_of("?"));
+  std::size_t at = rest.rfind('@', rest.find('?'));
   if (at != std::string_view::npos) {
     std::string_view userinfo = rest.substr(0, at);
     u.user = userinfo.substr(0, userinfo.find(':'));

@@ -9,9 +9,24 @@ std::string_view protocol_name(protocol p) {
 }
 
 std::string peer::to_string() const {
-  std::string addr = address.to_string();
+  std::string addr = ip_text(address);
   if (address.is_v6()) addr = "[" + addr + "]";
   return fmt::format("{}:{}:{}", proto == protocol::udp ? "udp" : "tcp", addr, port);
+}
+
+std::string ip_text(const boost::asio::ip::address& a) {
+  if (!a.is_v4()) return a.to_string();
+  auto b = a.to_v4().to_bytes();
+  char buf[16];
+  char* out = buf;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (i) *out++ = '.';
+    unsigned v = b[i];
+    if (v >= 100) *out++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *out++ = static_cast<char>('0' + v / 10 % 10);
+    *out++ = static_cast<char>('0' + v % 10);
+  }
+  return std::string(buf, out);
 }
 
 bool parse_ip(std::string_view text, boost::asio::ip::address& out) {

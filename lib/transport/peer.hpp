@@ -2,6 +2,8 @@
 // connection (flow) it belongs to.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <boost/asio/ip/address.hpp>
 #include <cstdint>
 #include <string>
@@ -23,9 +25,22 @@ struct peer {
 
 // Parses a numeric IPv4/IPv6 literal (brackets allowed); false (and `out` untouched) when
 // it is not one.
+// The address as text ("192.0.2.1", "2001:db8::1"), without inet_ntop's sprintf for IPv4:
+// requests get it for their Via's received parameter.
+std::string ip_text(const boost::asio::ip::address& a);
+
 bool parse_ip(std::string_view text, boost::asio::ip::address& out);
 
 // Unmaps ::ffff:a.b.c.d to the IPv4 address, so comparisons see one form.
 boost::asio::ip::address normalize(const boost::asio::ip::address& a);
 
 }  // namespace sipproxy::transport
+
+// "udp:127.0.0.1:5060" in log lines, formatted only when the line is written.
+template <>
+struct fmt::formatter<sipproxy::transport::peer> : fmt::formatter<std::string_view> {
+  template <typename Context>
+  auto format(const sipproxy::transport::peer& p, Context& ctx) const {
+    return fmt::formatter<std::string_view>::format(p.to_string(), ctx);
+  }
+};

@@ -18,6 +18,8 @@ bool client_non_invite_transaction::on_response(const sip::message_ptr& response
   state_ = state::completed;
   disarm(0);
   disarm(1);
+  release_request();
+  std::string().swap(wire_);  // no more retransmissions
   if (reliable()) {
     state_ = state::terminated;
     terminate();  // the layer delivers the response first; the id goes after

@@ -14,8 +14,10 @@ void server_invite_transaction::respond(int status, std::string bytes) {
   last_ = std::move(bytes);
   if (status < 200) return;
   const auto& t = host_.timing();
+  release_request();
   if (status < 300) {
     state_ = state::accepted;
+    std::string().swap(last_);  // a retransmitted INVITE gets nothing in Accepted
     arm(0, timer_l, t.timeout());
     return;
   }

@@ -11,6 +11,7 @@ void server_non_invite_transaction::respond(int status, std::string bytes) {
     return;
   }
   state_ = state::completed;
+  release_request();
   if (reliable()) {
     state_ = state::terminated;
     terminate();

@@ -29,7 +29,7 @@ transaction_layer::~transaction_layer() = default;
 
 bool transaction_layer::transmit(const transport::peer& to, std::string_view bytes) {
   if (log::enabled(log::level::debug))
-    log::debug("sent to {} ({} bytes):\n{}", to.to_string(), bytes.size(), bytes);
+    log::debug("sent to {} ({} bytes):\n{}", to, bytes.size(), bytes);
   return sender_.send(to, bytes);
 }
 
@@ -106,7 +106,7 @@ transport::peer transaction_layer::response_target(const sip::message& request,
 void transaction_layer::reject(const sip::message& msg, const transport::peer& from, int status,
                                const std::string& reason) {
   ++counters_.rejected_malformed;
-  log::interaction("{} from {} rejected: {} {}", msg.method(), from.to_string(), status, reason);
+  log::interaction("{} from {} rejected: {} {}", msg.method(), from, status, reason);
   if (msg.method() == "ACK" || msg.count(sip::header_id::via) == 0) return;
   auto v = sip::parse_via(msg.first(sip::header_id::via)->value);
   if (!v) return;
@@ -125,12 +125,12 @@ void transaction_layer::on_message(std::string bytes, const transport::peer& fro
 
 void transaction_layer::handle_message(std::string bytes, const transport::peer& from) {
   if (log::enabled(log::level::debug))
-    log::debug("received from {} ({} bytes):\n{}", from.to_string(), bytes.size(), bytes);
+    log::debug("received from {} ({} bytes):\n{}", from, bytes.size(), bytes);
   std::size_t size = bytes.size();
   auto parsed = sip::parse(std::move(bytes));
   if (!parsed.msg) {
     ++counters_.dropped_unparsable;
-    log::interaction("dropped {} bytes from {}: not a SIP message", size, from.to_string());
+    log::interaction("dropped {} bytes from {}: not a SIP message", size, from);
     return;
   }
   if (parsed.error_status) {
@@ -138,7 +138,7 @@ void transaction_layer::handle_message(std::string bytes, const transport::peer&
       reject(*parsed.msg, from, parsed.error_status, parsed.error_reason);
     } else {
       ++counters_.dropped_unparsable;
-      log::interaction("dropped response from {}: {}", from.to_string(), parsed.error_reason);
+      log::interaction("dropped response from {}: {}", from, parsed.error_reason);
     }
     return;
   }
@@ -158,7 +158,8 @@ void transaction_layer::on_request(const sip::message_ptr& msg, const transport:
     reject(*msg, from, 400, "Malformed Via header");
     return;
   }
-  std::string stamped = sip::stamp_received(top->value, *v, from.address.to_string(), from.port);
+  std::string stamped =
+      sip::stamp_received(top->value, *v, transport::ip_text(from.address), from.port);
   if (stamped != top->value) msg->set_value(*top, stamped);
 
   auto key = server_key(*msg);
