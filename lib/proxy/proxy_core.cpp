@@ -288,7 +288,26 @@ void proxy_core::on_response(txn::txn_id client, const sip::message_ptr& respons
     forward_statelessly(response);  // e.g. a 2xx retransmission after the context ended
     return;
   }
-  response_context& rc = it->second;
+  txn::txn_id server = it->first;
+  relay_response(it->second, client, response);
+  release_if_finished(server);
+}
+
+void proxy_core::release_if_finished(txn::txn_id server) {
+  // A non-INVITE request is done once its final response went upstream: the server
+  // transaction answers retransmissions itself and the client transactions absorb theirs,
+  // so nothing needs the context for the 32 s of Timer J. An INVITE's stays until its
+  // server transaction ends: more 2xx may come (forking, retransmissions), or a CANCEL.
+  auto it = contexts_.find(server);
+  if (it == contexts_.end() || !it->second.final_forwarded ||
+      it->second.request->method() == "INVITE")
+    return;
+  for (const auto& b : it->second.branches) client_to_server_.erase(b.client);
+  contexts_.erase(it);
+}
+
+void proxy_core::relay_response(response_context& rc, txn::txn_id client,
+                                const sip::message_ptr& response) {
   int status = response->status();
   if (status == 100) return;  // hop by hop: we sent our own
   if (!strip_own_via(*response)) return;
@@ -344,6 +363,7 @@ void proxy_core::on_client_failed(txn::txn_id client, int status) {
   b->final_status = status;
   if (try_next_server(it->second, *b)) return;
   finish_if_done(it->second);
+  release_if_finished(cs->second);
 }
 
 void proxy_core::finish_if_done(response_context& rc) {

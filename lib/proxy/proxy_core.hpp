@@ -72,6 +72,9 @@ class proxy_core : public txn::transaction_user {
   // try the next member or pair. True when a new branch went out.
   bool try_next_server(response_context& rc, branch_state& failed);
   void finish_if_done(response_context& rc);
+  void relay_response(response_context& rc, txn::txn_id client, const sip::message_ptr& response);
+  // Drops the context of a non-INVITE request whose final response went upstream.
+  void release_if_finished(txn::txn_id server);
   void relay_final(response_context& rc, const branch_state& b);
   bool strip_own_via(sip::message& response) const;
   void forward_statelessly(const sip::message_ptr& response);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <ifaddrs.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <unistd.h>
 
@@ -315,6 +316,11 @@ struct proxy_server::impl {
     timers.after(std::chrono::seconds(60), [this] {
       sessions->expire();
       core->dialogs().expire(std::chrono::steady_clock::now());
+#ifdef __GLIBC__
+      // glibc keeps freed memory inside its heap: after a burst (a registration storm,
+      // a call peak) RSS would stay at the peak. Once a minute, give free pages back.
+      ::malloc_trim(0);
+#endif
       schedule_session_expiry();
     });
   }
