@@ -15,6 +15,9 @@ namespace sipproxy::txn {
 
 namespace {
 
+// The To tag of the stateless 503 for max-transactions: its ACK is recognised by it.
+constexpr std::string_view busy_tag = "sp503busy";
+
 template <typename T>
 T* as(const std::unique_ptr<transaction>& t) {
   return dynamic_cast<T*>(t.get());
@@ -182,9 +185,12 @@ void transaction_layer::on_request(const sip::message_ptr& msg, const transport:
     return;
   }
   if (method == "ACK") {
+    // The ACK for a 503 of refuse_busy() has nowhere to go.
+    if (sip::tag_of(msg->value(sip::header_id::to)) == busy_tag) return;
     tu_->on_ack(msg, from);
     return;
   }
+  if (refuse_busy(*msg, from)) return;
   transport::peer target = response_target(*msg, from);
   txn_id id = next_id_++;
   if (method == "INVITE") {
@@ -194,7 +200,6 @@ void transaction_layer::on_request(const sip::message_ptr& msg, const transport:
                  std::make_unique<server_non_invite_transaction>(host(), id, *key, msg, target));
   }
   servers_.emplace(*key, id);
-  if (refuse_busy(id, *msg)) return;
   awaiting_final_.insert(id);
   if (method == "CANCEL") {
     txn_id invite = 0;
@@ -207,7 +212,7 @@ void transaction_layer::on_request(const sip::message_ptr& msg, const transport:
   tu_->on_request(id, msg, from);
 }
 
-bool transaction_layer::refuse_busy(txn_id id, const sip::message& msg) {
+bool transaction_layer::refuse_busy(const sip::message& msg, const transport::peer& from) {
   if (max_in_flight_ == 0) return false;
   bool may_use_reserve =
       msg.method() == "CANCEL" || !sip::tag_of(msg.value(sip::header_id::to)).empty();
@@ -217,9 +222,10 @@ bool transaction_layer::refuse_busy(txn_id id, const sip::message& msg) {
   if (busy_log_.allow())  // once a second at most: a flood must not flood the log too
     log::standard("{} refused with 503: {} transactions in flight (max-transactions = {})",
                   msg.method(), awaiting_final_.size(), max_in_flight_);
-  respond(id, 503,
-          sip::build_response(msg, 503, "Service Unavailable (too many transactions in flight)",
-                              "sp503", "Retry-After: 5\r\n"));
+  ++counters_.responses_out[5];
+  transmit(response_target(msg, from),
+           sip::build_response(msg, 503, "Service Unavailable (too many transactions in flight)",
+                               busy_tag, "Retry-After: 5\r\n"));
   return true;
 }
 

@@ -45,10 +45,10 @@ class transaction_layer : public transport::receiver, private transaction_host {
 
   void set_user(transaction_user& tu) { tu_ = &tu; }
   // max-transactions: server transactions awaiting their final response. At the limit a
-  // new request gets 503 with Retry-After from its own transaction (which absorbs its
-  // retransmissions and ACK) and the TU never sees it; a CANCEL or a request within a
-  // dialog (To tag) may use as many again, so calls can still be cancelled and ended.
-  // 0: no limit.
+  // new request gets 503 with Retry-After, statelessly (no transaction is kept, so a flood
+  // costs no memory: a retransmission gets the 503 again, its ACK is absorbed), and the TU
+  // never sees it; a CANCEL or a request within a dialog (To tag) may use as many again,
+  // so calls can still be cancelled and ended. 0: no limit.
   void set_max_in_flight(std::size_t n) { max_in_flight_ = n; }
 
   // transport::receiver
@@ -105,8 +105,8 @@ class transaction_layer : public transport::receiver, private transaction_host {
   void on_response(const sip::message_ptr& msg);
   void reject(const sip::message& msg, const transport::peer& from, int status,
               const std::string& reason);
-  // Whether new server transaction `id` for `msg` is over max_in_flight (then answered).
-  bool refuse_busy(txn_id id, const sip::message& msg);
+  // Whether a new request is over max_in_flight (then answered statelessly).
+  bool refuse_busy(const sip::message& msg, const transport::peer& from);
   void sweep();
   transaction_host& host() { return *this; }
 

@@ -40,22 +40,25 @@ TEST_F(txn_limit, new_request_over_the_limit_gets_503_with_retry_after_and_the_t
   EXPECT_EQ(layer.pending_server_count(), 2u);  // the refused one is not in flight
 }
 
-TEST_F(txn_limit, refused_invite_absorbs_its_retransmission_and_ack) {
+TEST_F(txn_limit, refusal_keeps_no_transaction_answers_retransmissions_and_absorbs_the_ack) {
   invite(1);
   invite(2);
   invite(3);
   ASSERT_EQ(sent_count(), 1u);
+  EXPECT_EQ(layer.server_count(), 2u);  // stateless: a flood costs no memory
   std::string refusal = last_sent().bytes;
   invite(3);  // retransmission: the same 503 again, still not the TU's
   ASSERT_EQ(sent_count(), 2u);
   EXPECT_EQ(last_sent().bytes, refusal);
+  EXPECT_EQ(last_sent().to.port, 5062);
   auto rsp = must_parse(refusal);
   std::string tag(sip::tag_of(rsp->value(sip::header_id::to)));
   ASSERT_FALSE(tag.empty());
   layer.on_message(request("ACK", via(3), tag, 1, call(3)), from);
-  EXPECT_TRUE(tu.acks.empty());  // the transaction's ACK, not a 2xx ACK to route
+  EXPECT_TRUE(tu.acks.empty());  // the 503's ACK, not a 2xx ACK to route
   EXPECT_EQ(tu.requests.size(), 2u);
-  EXPECT_EQ(layer.counters().rejected_busy, 1u);
+  EXPECT_EQ(sent_count(), 2u);
+  EXPECT_EQ(layer.counters().rejected_busy, 2u);
 }
 
 TEST_F(txn_limit, a_final_response_frees_a_place) {
