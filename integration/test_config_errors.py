@@ -78,6 +78,10 @@ OUT_OF_RANGE = [
     ("send-data-timeout", "0", ["1", "30000"]),
     ("send-data-timeout", "30001", ["1", "30000"]),
     ("overload-ctrl-dialog-rate", "-1", ["0"]),
+    ("max-connections-per-source", "65536", ["0", "65535"]),
+    ("max-connections-per-source", "-1", ["0", "65535"]),
+    ("max-transactions", "-1", ["0"]),
+    ("max-registrations-per-aor", "many", ["0"]),
     ("resolve-host", "maybe", ["true", "false"]),
     ("oos-check", "five", ["0", "300"]),
 ]
@@ -105,10 +109,13 @@ def test_boundary_values_are_accepted(deploy, port):
         ("oos-force", "32"), ("client-side-port", "0"), ("sip-ip-tos", "256"),
         ("wait-response-timeout", "300"), ("send-data-timeout", "30000"),
         ("overload-ctrl-dialog-rate", "0"), ("resolve-host", "false"),
+        ("max-connections-per-source", "65535"), ("max-transactions", "0"),
+        ("max-registrations-per-aor", "0"),
     ])
     deploy(name="sipproxyd-lower", sipproxy_extra=[
         ("oos-force", "1"), ("sip-ip-tos", "0"), ("wait-response-timeout", "1"),
         ("send-data-timeout", "1"), ("resolve-host", "true"),
+        ("max-connections-per-source", "0"),
     ])
 
 

@@ -86,6 +86,7 @@ def test_metrics_format_and_gauges_from_start(http_instance):
                       ("sipproxy_registrations", "gauge"),
                       ("sipproxy_sessions", "gauge"),
                       ("sipproxy_overload_rejected_total", "counter"),
+                      ("sipproxy_transactions_refused_total", "counter"),
                       ("sipproxy_sip_server_state", "gauge"),
                       ("sipproxy_request_duration_seconds", "histogram")]:
         assert m.types.get(name) == typ, (name, m.types.get(name))

@@ -220,6 +220,9 @@ void derive_typed(settings& s) {
   s.wait_response_timeout = to_int(v["wait-response-timeout"]);
   s.client_side_port = to_int(v["client-side-port"]);
   s.sip_ip_tos = to_int(v["sip-ip-tos"]);
+  s.max_connections_per_source = to_int(v["max-connections-per-source"]);
+  s.max_transactions = to_int(v["max-transactions"]);
+  s.max_registrations_per_aor = to_int(v["max-registrations-per-aor"]);
 }
 
 settings load_deployment_text(const std::string& text, const std::string& path,

@@ -19,7 +19,7 @@ using sc = option_scope;
 constexpr std::int64_t int_max = 2147483647;
 
 // clang-format off
-constexpr std::array<option_spec, 27> table{{
+constexpr std::array<option_spec, 30> table{{
   // The seed's options of the [sipproxy] section.
   {"applications", "", vk::list, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "Comma-separated names of the SIP Server applications (HA pairs; primaries only)."},
@@ -64,6 +64,13 @@ constexpr std::array<option_spec, 27> table{{
    "Cluster: how new dialogs are spread over the available SIP Server pairs of the geo-location."},
   {"mgmt-token", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
    "Shared secret for mutating management commands and peer links when mgmt-port is not on loopback."},
+  // Limits (README "Robustness"): 0 disables each.
+  {"max-connections-per-source", "256", vk::integer, 0, 65535, "", te::after_restart, ap::both, sc::deployment,
+   "Open inbound TCP connections allowed from one IP address; a new one above it is closed at once."},
+  {"max-transactions", "10000", vk::integer, 0, int_max, "", te::immediately, ap::both, sc::deployment,
+   "Server transactions awaiting their final response; a new request above it gets 503 with Retry-After."},
+  {"max-registrations-per-aor", "20", vk::integer, 0, int_max, "", te::next_register, ap::both, sc::deployment,
+   "Contacts one address-of-record may have bound; a REGISTER that would exceed it gets 403."},
   // The proxy application's Server Info (its own section only).
   {"type", "", vk::choice, 0, 0, "sip-proxy,sip-server", te::after_restart, ap::both, sc::application,
    "Kind of application section: sip-proxy or sip-server."},

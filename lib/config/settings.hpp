@@ -65,6 +65,9 @@ struct settings {
   int wait_response_timeout = 5;
   int client_side_port = 0;
   int sip_ip_tos = 256;
+  int max_connections_per_source = 256;
+  int max_transactions = 10000;
+  int max_registrations_per_aor = 20;
 
   proxy_app self;
   std::vector<proxy_app> proxies;       // every sip-proxy section, this one included

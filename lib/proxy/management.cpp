@@ -105,6 +105,9 @@ std::string management::metrics_text() const {
   out += fmt::format("sipproxy_failover_retries_total {}\n", c.retries);
   metric("sipproxy_overload_rejected_total", "counter", "New INVITEs refused by overload control.");
   out += fmt::format("sipproxy_overload_rejected_total {}\n", v_.overload.rejected());
+  metric("sipproxy_transactions_refused_total", "counter",
+         "New requests answered 503 because max-transactions were in flight.");
+  out += fmt::format("sipproxy_transactions_refused_total {}\n", t.rejected_busy);
   metric("sipproxy_transactions", "gauge", "Transactions in flight.");
   out += fmt::format("sipproxy_transactions{{side=\"server\"}} {}\n", v_.layer.server_count());
   out += fmt::format("sipproxy_transactions{{side=\"client\"}} {}\n", v_.layer.client_count());
@@ -236,8 +239,12 @@ json management::status() const {
         {"acks_relayed", c.acks_relayed},
         {"failover_retries", c.retries},
         {"overload_rejected", v_.overload.rejected()},
+        {"transactions_refused", t.rejected_busy},
         {"registrations_stored", c.registrations_stored}}},
-      {"transactions", {{"server", v_.layer.server_count()}, {"client", v_.layer.client_count()}}},
+      {"transactions",
+       {{"server", v_.layer.server_count()},
+        {"client", v_.layer.client_count()},
+        {"awaiting_final", v_.layer.pending_server_count()}}},
       {"registrations", v_.bindings.size()},
       {"sessions", v_.sessions.size()},
       {"alarms", alarms()},

@@ -322,11 +322,15 @@ void proxy_core::relay_response(response_context& rc, txn::txn_id client,
   branch_state* b = rc.branch_of(client);
   if (status < 300 && rc.registration && !rc.final_forwarded) {
     const auto& reg = *rc.registration;
+    registrar_.set_max_per_aor(static_cast<std::size_t>(env_.settings.max_registrations_per_aor));
     auto r = registrar_.on_registered(*reg.request, *response, reg.flow, reg.aor,
                                       registrar::wall_clock::now());
     counters_.registrations_stored += r.stored;
-    log::interaction("REGISTER {} via {}: {} binding(s) stored, {} removed", reg.aor, reg.flow,
-                     r.stored, r.removed);
+    log::interaction("REGISTER {} via {}: {} binding(s) stored, {} removed{}", reg.aor, reg.flow,
+                     r.stored, r.removed,
+                     r.refused ? fmt::format(", {} not stored (max-registrations-per-aor = {})",
+                                             r.refused, env_.settings.max_registrations_per_aor)
+                               : std::string());
     registrar::cap_expires(*response,
                            static_cast<std::uint32_t>(env_.settings.registrar_default_timeout));
   }

@@ -259,6 +259,7 @@ struct proxy_server::impl {
   void apply_runtime_options() {
     config::derive_typed(settings);
     overload.set_rate(settings.overload_ctrl_dialog_rate);
+    layer->set_max_in_flight(static_cast<std::size_t>(settings.max_transactions));
     selector->set_method(settings.load_balancing == "random"
                              ? routing::balance_method::random
                              : routing::balance_method::round_robin);
@@ -361,6 +362,7 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.transport = std::make_unique<transport::transport_manager>(m.io);
   m.layer = std::make_unique<txn::transaction_layer>(*m.transport, m.timers);
   m.transport->set_receiver(*m.layer);
+  m.layer->set_max_in_flight(static_cast<std::size_t>(s.max_transactions));
   m.overload.set_rate(s.overload_ctrl_dialog_rate);
   m.selector = std::make_unique<routing::pair_selector>(m.servers, s.geo_location);
   m.selector->set_method(s.load_balancing == "random" ? routing::balance_method::random
@@ -398,6 +400,7 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   lo.address = s.sip_address;
   lo.port = s.self.sip_port;
   lo.tos = s.sip_ip_tos;
+  lo.max_connections_per_source = static_cast<std::size_t>(s.max_connections_per_source);
   if (std::string err = m.transport->listen(lo); !err.empty())
     throw startup_error(
         log::event_id::sip_listener_cannot_start,

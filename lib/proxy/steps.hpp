@@ -23,19 +23,22 @@ step_result check_proxy_require(request_context& ctx, const proxy_env& env);
 step_result preprocess_route(request_context& ctx, const proxy_env& env);
 // §16.5 and the seed's routing: where the request goes, or why it does not.
 step_result decide_target(request_context& ctx, const proxy_env& env);
+// max-registrations-per-aor: a REGISTER that would bind more contacts → 403.
+step_result check_registration_limit(request_context& ctx, const proxy_env& env);
 
 using step = step_result (*)(request_context&, const proxy_env&);
 
 // The request path, in order. A reader sees the whole of it here.
 inline constexpr step request_path[] = {
-    check_overload,       // 503 above overload-ctrl-dialog-rate, before any other work
-    check_uri_scheme,     // 416
-    classify_source,      // from a SIP Server? to the proxy itself?
-    check_max_forwards,   // 483, or 200 for OPTIONS to us
-    check_loop,           // 482
-    check_proxy_require,  // 420
-    preprocess_route,     // strict routing, our Route removed
-    decide_target,        // SIP Server member, Request-URI, Route; 403 / 503 / 200
+    check_overload,            // 503 above overload-ctrl-dialog-rate, before any other work
+    check_uri_scheme,          // 416
+    classify_source,           // from a SIP Server? to the proxy itself?
+    check_max_forwards,        // 483, or 200 for OPTIONS to us
+    check_loop,                // 482
+    check_proxy_require,       // 420
+    preprocess_route,          // strict routing, our Route removed
+    decide_target,             // SIP Server member, Request-URI, Route; 403 / 503 / 200
+    check_registration_limit,  // 403 above max-registrations-per-aor
 };
 
 // Runs the path; step_result::done when a step set a response.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "sip/cseq.hpp"
 #include "sip/name_addr.hpp"
@@ -85,6 +86,32 @@ void cap_expires(sip::message& m, std::uint32_t cap) {
   }
 }
 
+std::size_t bindings_if_granted(const binding_store& store, const std::string& aor,
+                                const sip::message& request) {
+  std::set<std::string> keys;
+  for (const binding& b : store.lookup(aor)) keys.insert(contact_key(b.contact));
+  std::uint32_t request_default = default_expires;
+  if (auto v = sip::parse_uint(request.value(sip::header_id::expires), 0xffffffffu))
+    request_default = *v;
+  for (const auto& h : request.headers()) {
+    if (h.id != sip::header_id::contact) continue;
+    if (sip::trim(h.value) == "*") {
+      keys.clear();
+      continue;
+    }
+    for (std::string_view c : split_contacts(h.value)) {
+      std::string key = contact_key(contact_uri(c));
+      if (key.empty()) continue;
+      if (contact_expires(c).value_or(request_default) == 0) {
+        keys.erase(key);
+      } else {
+        keys.insert(key);
+      }
+    }
+  }
+  return keys.size();
+}
+
 update_result registrar::on_registered(const sip::message& request, const sip::message& response,
                                        const transport::peer& flow, const std::string& aor,
                                        wall_clock::time_point now) {
@@ -133,6 +160,16 @@ update_result registrar::on_registered(const sip::message& request, const sip::m
         store_.remove(aor, uri);
         ++r.removed;
         continue;
+      }
+      if (max_per_aor_ != 0) {
+        auto bound = store_.lookup(aor);
+        bool known = std::any_of(bound.begin(), bound.end(), [&key](const binding& b) {
+          return contact_key(b.contact) == key;
+        });
+        if (!known && bound.size() >= max_per_aor_) {
+          ++r.refused;
+          continue;
+        }
       }
       binding b;
       b.aor = aor;

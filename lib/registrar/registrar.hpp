@@ -23,9 +23,15 @@ std::string with_expires(std::string_view contact_value, std::uint32_t seconds);
 // `cap` and the value there (the client's, or 3600 when it gave none). cap 0: unchanged.
 void cap_expires(sip::message& m, std::uint32_t cap);
 
+// How many contacts `aor` would have bound if `request` (a REGISTER) were granted as
+// asked: those bound now, plus its new contacts, less those it removes ("*": none).
+std::size_t bindings_if_granted(const binding_store& store, const std::string& aor,
+                                const sip::message& request);
+
 struct update_result {
   std::size_t stored = 0;
   std::size_t removed = 0;
+  std::size_t refused = 0;  // new contacts not stored: the AOR was at max_per_aor
 };
 
 class registrar {
@@ -40,10 +46,15 @@ class registrar {
                               wall_clock::time_point now);
 
   binding_store& store() { return store_; }
+  // max-registrations-per-aor: contacts one AOR may have; a new contact beyond it is not
+  // stored even when the SIP Server accepted it (the proxy refuses such REGISTERs before
+  // they are forwarded; this holds when several race). 0: no limit.
+  void set_max_per_aor(std::size_t n) { max_per_aor_ = n; }
 
  private:
   binding_store& store_;
   std::string instance_;
+  std::size_t max_per_aor_ = 0;
 };
 
 }  // namespace sipproxy::registrar

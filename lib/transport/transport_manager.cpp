@@ -62,16 +62,42 @@ std::string transport_manager::listen(const listen_options& options) {
 void transport_manager::do_accept(tcp::acceptor& acceptor) {
   acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket s) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-    if (!ec) {
+    boost::system::error_code rec;
+    asio::ip::address from = ec ? asio::ip::address{} : normalize(s.remote_endpoint(rec).address());
+    if (!ec && !rec && !refuse_over_limit(s, from)) {
       auto c = std::make_shared<tcp_connection>(std::move(s), next_id_++, owner(), options_.tcp);
       connections_.emplace(c->id(), c);
       by_remote_.emplace(c->remote(), c->id());
+      inbound_.emplace(c->id(), from);
+      ++inbound_per_source_[from];
       log::debug("TCP connection {} accepted from {}:{}", c->id(),
                  c->remote().address().to_string(), c->remote().port());
       c->start();
     }
     do_accept(acceptor);
   });
+}
+
+bool transport_manager::refuse_over_limit(tcp::socket& s, const asio::ip::address& from) {
+  std::size_t limit = options_.max_connections_per_source;
+  auto it = inbound_per_source_.find(from);
+  std::size_t open = it == inbound_per_source_.end() ? 0 : it->second;
+  if (limit == 0 || open < limit) return false;
+  ++refused_;
+  boost::system::error_code ignored;
+  s.close(ignored);
+  if (auto held = refusal_log_.allow())
+    log::standard(
+        "TCP connection from {} refused: {} already open from that address "
+        "(max-connections-per-source = {}){}",
+        from.to_string(), open, limit,
+        *held ? fmt::format("; {} more refused since the last such line", *held) : "");
+  return true;
+}
+
+std::uint16_t transport_manager::tcp_port() const {
+  boost::system::error_code ec;
+  return acceptors_.empty() ? 0 : acceptors_.front()->local_endpoint(ec).port();
 }
 
 void transport_manager::stop_accepting() {
@@ -87,6 +113,8 @@ void transport_manager::close_all() {
   for (auto& [id, c] : conns) c->stop();
   connections_.clear();
   by_remote_.clear();
+  inbound_.clear();
+  inbound_per_source_.clear();
 }
 
 std::shared_ptr<tcp_connection> transport_manager::find_connection(const peer& to) {
@@ -142,6 +170,11 @@ void transport_manager::on_closed(const tcp_connection& c, bool undelivered) {
     }
   }
   log::debug("TCP connection {} to {}:{} closed", id, remote.address().to_string(), remote.port());
+  if (auto in = inbound_.find(id); in != inbound_.end()) {
+    auto n = inbound_per_source_.find(in->second);
+    if (n != inbound_per_source_.end() && --n->second == 0) inbound_per_source_.erase(n);
+    inbound_.erase(in);
+  }
   peer p{protocol::tcp, normalize(remote.address()), remote.port(), id};
   // Keep the object alive until this call returns; it is in the middle of stop().
   std::shared_ptr<tcp_connection> keep;

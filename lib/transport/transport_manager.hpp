@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "log/throttle.hpp"
 #include "transport/receiver.hpp"
 #include "transport/sender.hpp"
 #include "transport/tcp_connection.hpp"
@@ -24,6 +25,9 @@ struct listen_options {
   int tos = 256;  // 256: leave the OS default
   int receive_buffer = 4 * 1024 * 1024;
   tcp_limits tcp;
+  // Inbound TCP connections open at once from one IP address (max-connections-per-source);
+  // one more is closed as soon as it is accepted. 0: no limit.
+  std::size_t max_connections_per_source = 256;
 };
 
 class transport_manager : public sender, private tcp_connection::owner {
@@ -43,10 +47,17 @@ class transport_manager : public sender, private tcp_connection::owner {
   bool send(const peer& to, std::string_view bytes) override;
 
   std::size_t connection_count() const { return connections_.size(); }
+  // Inbound connections closed at once for max_connections_per_source.
+  std::uint64_t refused_connections() const { return refused_; }
   std::uint16_t port() const { return port_; }
+  // The port the first TCP acceptor is bound to (the one chosen when listening on port 0).
+  std::uint16_t tcp_port() const;
 
  private:
   void do_accept(boost::asio::ip::tcp::acceptor& acceptor);
+  // Whether one more inbound connection from `from` is over the per-source limit (then
+  // the connection is closed and the refusal logged, at most once a second).
+  bool refuse_over_limit(boost::asio::ip::tcp::socket& s, const boost::asio::ip::address& from);
   void on_frame(std::string bytes, const peer& from) override;
   void on_closed(const tcp_connection& c, bool undelivered) override;
   std::shared_ptr<tcp_connection> find_connection(const peer& to);
@@ -60,6 +71,11 @@ class transport_manager : public sender, private tcp_connection::owner {
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::unordered_map<std::uint64_t, std::shared_ptr<tcp_connection>> connections_;
   std::multimap<boost::asio::ip::tcp::endpoint, std::uint64_t> by_remote_;
+  // Inbound connections: how many are open from each source address, and which ids.
+  std::map<boost::asio::ip::address, std::size_t> inbound_per_source_;
+  std::unordered_map<std::uint64_t, boost::asio::ip::address> inbound_;
+  log::throttle refusal_log_;
+  std::uint64_t refused_ = 0;
   std::uint64_t next_id_ = 1;
   bool closing_ = false;
 };

@@ -1,6 +1,7 @@
 #include "txn/transaction_layer.hpp"
 
 #include "log/logger.hpp"
+#include "sip/name_addr.hpp"
 #include "sip/request_builder.hpp"
 #include "sip/response_builder.hpp"
 #include "sip/via.hpp"
@@ -13,6 +14,9 @@
 namespace sipproxy::txn {
 
 namespace {
+
+// The To tag of the stateless 503 for max-transactions: its ACK is recognised by it.
+constexpr std::string_view busy_tag = "sp503busy";
 
 template <typename T>
 T* as(const std::unique_ptr<transaction>& t) {
@@ -80,6 +84,7 @@ void transaction_layer::sweep() {
         clients_.erase(c);
       internal_.erase(id);
       owners_.erase(id);
+      awaiting_final_.erase(id);
       if (server && tu_) tu_->on_server_gone(id);
     }
   }
@@ -181,9 +186,12 @@ void transaction_layer::on_request(const sip::message_ptr& msg, const transport:
     return;
   }
   if (method == "ACK") {
+    // The ACK for a 503 of refuse_busy() has nowhere to go.
+    if (sip::tag_of(msg->value(sip::header_id::to)) == busy_tag) return;
     tu_->on_ack(msg, from);
     return;
   }
+  if (refuse_busy(*msg, from)) return;
   transport::peer target = response_target(*msg, from);
   txn_id id = next_id_++;
   if (method == "INVITE") {
@@ -193,6 +201,7 @@ void transaction_layer::on_request(const sip::message_ptr& msg, const transport:
                  std::make_unique<server_non_invite_transaction>(host(), id, *key, msg, target));
   }
   servers_.emplace(*key, id);
+  awaiting_final_.insert(id);
   if (method == "CANCEL") {
     txn_id invite = 0;
     if (auto ikey = server_key(*msg, "INVITE")) {
@@ -202,6 +211,23 @@ void transaction_layer::on_request(const sip::message_ptr& msg, const transport:
     return;
   }
   tu_->on_request(id, msg, from);
+}
+
+bool transaction_layer::refuse_busy(const sip::message& msg, const transport::peer& from) {
+  if (max_in_flight_ == 0) return false;
+  bool may_use_reserve =
+      msg.method() == "CANCEL" || !sip::tag_of(msg.value(sip::header_id::to)).empty();
+  std::size_t limit = may_use_reserve ? 2 * max_in_flight_ : max_in_flight_;
+  if (awaiting_final_.size() < limit) return false;
+  ++counters_.rejected_busy;
+  if (busy_log_.allow())  // once a second at most: a flood must not flood the log too
+    log::standard("{} refused with 503: {} transactions in flight (max-transactions = {})",
+                  msg.method(), awaiting_final_.size(), max_in_flight_);
+  ++counters_.responses_out[5];
+  transmit(response_target(msg, from),
+           sip::build_response(msg, 503, "Service Unavailable (too many transactions in flight)",
+                               busy_tag, "Retry-After: 5\r\n"));
+  return true;
 }
 
 void transaction_layer::on_response(const sip::message_ptr& msg) {
@@ -248,6 +274,7 @@ std::size_t method_slot(std::string_view method) {
 
 void transaction_layer::respond(txn_id server, int status, std::string bytes) {
   if (status >= 100 && status < 700) ++counters_.responses_out[status / 100];
+  if (status >= 200) awaiting_final_.erase(server);
   auto it = all_.find(server);
   if (it == all_.end()) return;
   if (auto* s = as<server_invite_transaction>(it->second)) s->respond(status, std::move(bytes));
@@ -319,14 +346,6 @@ bool transaction_layer::server_final_sent(txn_id server) const {
   if (auto* s = dynamic_cast<server_non_invite_transaction*>(it->second.get()))
     return s->final_sent();
   return true;
-}
-
-std::size_t transaction_layer::pending_server_count() const {
-  std::size_t n = 0;
-  for (const auto& [key, id] : servers_) {
-    if (!server_final_sent(id)) ++n;
-  }
-  return n;
 }
 
 }  // namespace sipproxy::txn

@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "log/throttle.hpp"
 #include "sip/parser.hpp"
 #include "transport/receiver.hpp"
 #include "transport/sender.hpp"
@@ -34,6 +35,7 @@ struct layer_counters {
   std::uint64_t rejected_malformed = 0;
   std::uint64_t retransmissions_absorbed = 0;
   std::uint64_t stray_responses = 0;
+  std::uint64_t rejected_busy = 0;  // 503 for max_in_flight
 };
 
 class transaction_layer : public transport::receiver, private transaction_host {
@@ -42,6 +44,12 @@ class transaction_layer : public transport::receiver, private transaction_host {
   ~transaction_layer() override;
 
   void set_user(transaction_user& tu) { tu_ = &tu; }
+  // max-transactions: server transactions awaiting their final response. At the limit a
+  // new request gets 503 with Retry-After, statelessly (no transaction is kept, so a flood
+  // costs no memory: a retransmission gets the 503 again, its ACK is absorbed), and the TU
+  // never sees it; a CANCEL or a request within a dialog (To tag) may use as many again,
+  // so calls can still be cancelled and ended. 0: no limit.
+  void set_max_in_flight(std::size_t n) { max_in_flight_ = n; }
 
   // transport::receiver
   void on_message(std::string bytes, const transport::peer& from) override;
@@ -69,7 +77,7 @@ class transaction_layer : public transport::receiver, private transaction_host {
   std::size_t server_count() const { return servers_.size(); }
   std::size_t client_count() const { return clients_.size(); }
   // Server transactions still waiting for their final response (drain waits for these).
-  std::size_t pending_server_count() const;
+  std::size_t pending_server_count() const { return awaiting_final_.size(); }
   const layer_counters& counters() const { return counters_; }
 
  private:
@@ -97,6 +105,8 @@ class transaction_layer : public transport::receiver, private transaction_host {
   void on_response(const sip::message_ptr& msg);
   void reject(const sip::message& msg, const transport::peer& from, int status,
               const std::string& reason);
+  // Whether a new request is over max_in_flight (then answered statelessly).
+  bool refuse_busy(const sip::message& msg, const transport::peer& from);
   void sweep();
   transaction_host& host() { return *this; }
 
@@ -111,6 +121,9 @@ class transaction_layer : public transport::receiver, private transaction_host {
   std::unordered_map<std::string, txn_id> clients_;  // by branch|method
   std::unordered_set<txn_id> internal_;              // CANCELs we originated: responses absorbed
   std::unordered_map<txn_id, client_user*> owners_;  // client transactions not owned by the TU
+  std::unordered_set<txn_id> awaiting_final_;        // server transactions before their final
+  std::size_t max_in_flight_ = 0;
+  log::throttle busy_log_;
   std::vector<txn_id> dead_;
   bool in_event_ = false;
   bool sweep_scheduled_ = false;

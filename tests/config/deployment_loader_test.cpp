@@ -86,6 +86,9 @@ TEST(deployment_loader, valid_standalone_file_resolves) {
   EXPECT_EQ(s.send_data_timeout, 100);
   EXPECT_EQ(s.wait_response_timeout, 5);
   EXPECT_EQ(s.sip_ip_tos, 256);
+  EXPECT_EQ(s.max_connections_per_source, 256);
+  EXPECT_EQ(s.max_transactions, 10000);
+  EXPECT_EQ(s.max_registrations_per_aor, 20);
   EXPECT_EQ(s.values.at("oos-force"), "5");
   EXPECT_EQ(s.lines.at("oos-force"), 0);
   EXPECT_EQ(s.lines.at("sipproxy-role"), 2);

@@ -51,6 +51,15 @@ TEST(option_table, client_side_port) {
   expect_integer("client-side-port", "0", 0, 65535, takes_effect::after_restart);
 }
 
+TEST(option_table, limits) {
+  expect_integer("max-connections-per-source", "256", 0, 65535, takes_effect::after_restart);
+  expect_integer("max-transactions", "10000", 0, 2147483647, takes_effect::immediately);
+  expect_integer("max-registrations-per-aor", "20", 0, 2147483647, takes_effect::next_register);
+  EXPECT_EQ(describe_range(spec("max-transactions")), "0 or more");
+  EXPECT_TRUE(check_value(spec("max-connections-per-source"), "-1"));
+  EXPECT_TRUE(check_value(spec("max-connections-per-source"), "65536"));
+}
+
 TEST(option_table, sip_ip_tos) {
   const option_spec& s = spec("sip-ip-tos");
   EXPECT_EQ(s.default_value, "256");

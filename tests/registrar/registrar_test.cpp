@@ -125,9 +125,9 @@ TEST(with_expires, adds_the_parameter) {
 }
 
 TEST(with_expires, replaces_an_existing_expires_and_keeps_other_params) {
-  EXPECT_EQ(with_expires("<sip:a@h;transport=tcp>;q=0.5;expires=3600;+sip.instance=\"<urn:x>\"",
-                         30),
-            "<sip:a@h;transport=tcp>;q=0.5;+sip.instance=\"<urn:x>\";expires=30");
+  EXPECT_EQ(
+      with_expires("<sip:a@h;transport=tcp>;q=0.5;expires=3600;+sip.instance=\"<urn:x>\"", 30),
+      "<sip:a@h;transport=tcp>;q=0.5;+sip.instance=\"<urn:x>\";expires=30");
   EXPECT_EQ(with_expires("<sip:a@h>;EXPIRES=10", 5), "<sip:a@h>;expires=5");
 }
 
@@ -169,8 +169,8 @@ TEST(cap_expires, expires_header_lowered_to_the_cap) {
 }
 
 TEST(cap_expires, smaller_client_value_is_kept) {
-  auto m = parse(
-      register_text("Contact: <sip:1000@192.0.2.10:5070>;expires=30\r\nExpires: 20\r\n"));
+  auto m =
+      parse(register_text("Contact: <sip:1000@192.0.2.10:5070>;expires=30\r\nExpires: 20\r\n"));
   cap_expires(*m, 60);
   EXPECT_EQ(m->value(sip::header_id::expires), "20");
   EXPECT_EQ(values(*m, sip::header_id::contact),
@@ -178,18 +178,17 @@ TEST(cap_expires, smaller_client_value_is_kept) {
 }
 
 TEST(cap_expires, contact_params_each_capped_independently) {
-  auto m = parse(register_text(
-      "Contact: <sip:1000@192.0.2.10:5070>;expires=3600, \"Desk, 2\" "
-      "<sip:1000@192.0.2.11:5070>;q=0.7;expires=10\r\n"
-      "Contact: <sip:1000@192.0.2.12:5070>\r\n"
-      "Expires: 45\r\n"));
+  auto m =
+      parse(register_text("Contact: <sip:1000@192.0.2.10:5070>;expires=3600, \"Desk, 2\" "
+                          "<sip:1000@192.0.2.11:5070>;q=0.7;expires=10\r\n"
+                          "Contact: <sip:1000@192.0.2.12:5070>\r\n"
+                          "Expires: 45\r\n"));
   cap_expires(*m, 60);
   EXPECT_EQ(m->value(sip::header_id::expires), "45");
   EXPECT_EQ(values(*m, sip::header_id::contact),
-            (std::vector<std::string>{
-                "<sip:1000@192.0.2.10:5070>;expires=60, \"Desk, 2\" "
-                "<sip:1000@192.0.2.11:5070>;q=0.7;expires=10",
-                "<sip:1000@192.0.2.12:5070>;expires=45"}));
+            (std::vector<std::string>{"<sip:1000@192.0.2.10:5070>;expires=60, \"Desk, 2\" "
+                                      "<sip:1000@192.0.2.11:5070>;q=0.7;expires=10",
+                                      "<sip:1000@192.0.2.12:5070>;expires=45"}));
 }
 
 TEST(cap_expires, no_expiry_anywhere_means_3600_then_capped) {
@@ -245,8 +244,7 @@ TEST(cap_expires, star_contact_is_untouched) {
 }
 
 TEST(cap_expires, zero_expiry_stays_zero) {
-  auto m =
-      parse(register_text("Contact: <sip:1000@192.0.2.10:5070>;expires=0\r\nExpires: 0\r\n"));
+  auto m = parse(register_text("Contact: <sip:1000@192.0.2.10:5070>;expires=0\r\nExpires: 0\r\n"));
   cap_expires(*m, 60);
   EXPECT_EQ(m->value(sip::header_id::expires), "0");
   EXPECT_EQ(values(*m, sip::header_id::contact),
@@ -410,8 +408,8 @@ TEST_F(on_registered_test, expires_zero_in_the_contact_removes_it) {
   run("Contact: <sip:1000@192.0.2.10:5070>;expires=600\r\n",
       "Contact: <sip:1000@192.0.2.10:5070>;expires=600\r\n");
   ASSERT_EQ(store.size(), 1u);
-  auto r = run("Contact: <sip:1000@192.0.2.10:5070>;expires=0\r\n", "", t0, nullptr,
-               "reg-cid-1", 2);
+  auto r =
+      run("Contact: <sip:1000@192.0.2.10:5070>;expires=0\r\n", "", t0, nullptr, "reg-cid-1", 2);
   EXPECT_EQ(r.stored, 0u);
   EXPECT_EQ(r.removed, 1u);
   EXPECT_TRUE(store.lookup(aor).empty());
@@ -438,8 +436,7 @@ TEST_F(on_registered_test, zero_granted_by_the_200_removes_it) {
 }
 
 TEST_F(on_registered_test, removing_one_contact_keeps_the_others) {
-  run("Contact: <sip:1000@192.0.2.10:5070>, <sip:1000@192.0.2.11:5070>\r\nExpires: 600\r\n",
-      "");
+  run("Contact: <sip:1000@192.0.2.10:5070>, <sip:1000@192.0.2.11:5070>\r\nExpires: 600\r\n", "");
   ASSERT_EQ(store.size(), 2u);
   run("Contact: <sip:1000@192.0.2.10:5070>;expires=0\r\n",
       "Contact: <sip:1000@192.0.2.11:5070>;expires=580\r\n", t0, nullptr, "reg-cid-1", 2);
@@ -449,8 +446,7 @@ TEST_F(on_registered_test, removing_one_contact_keeps_the_others) {
 }
 
 TEST_F(on_registered_test, star_removes_every_binding_of_the_aor) {
-  run("Contact: <sip:1000@192.0.2.10:5070>, <sip:1000@192.0.2.11:5070>\r\nExpires: 600\r\n",
-      "");
+  run("Contact: <sip:1000@192.0.2.10:5070>, <sip:1000@192.0.2.11:5070>\r\nExpires: 600\r\n", "");
   memory_binding_store& s = store;
   binding other;
   other.aor = "sip:1001@example.com";
@@ -479,9 +475,9 @@ TEST_F(on_registered_test, contact_the_200_does_not_list_is_removed) {
   // keep it.
   run("Contact: <sip:1000@192.0.2.10:5070>;expires=600\r\n", "");
   ASSERT_EQ(store.size(), 1u);
-  auto r = run("Contact: <sip:1000@192.0.2.10:5070>;expires=600\r\n",
-               "Contact: <sip:1000@198.51.100.1:5060>;expires=500\r\n", t0, nullptr,
-               "reg-cid-1", 2);
+  auto r =
+      run("Contact: <sip:1000@192.0.2.10:5070>;expires=600\r\n",
+          "Contact: <sip:1000@198.51.100.1:5060>;expires=500\r\n", t0, nullptr, "reg-cid-1", 2);
   EXPECT_EQ(r.stored, 0u);
   EXPECT_EQ(r.removed, 1u);
   EXPECT_TRUE(store.lookup(aor).empty());
@@ -509,8 +505,8 @@ TEST_F(on_registered_test, only_the_request_contacts_are_stored_when_the_200_lis
 
 TEST_F(on_registered_test, register_without_contact_is_a_query_and_changes_nothing) {
   run("Contact: <sip:1000@192.0.2.10:5070>;expires=600\r\n", "");
-  auto r = run("", "Contact: <sip:1000@192.0.2.10:5070>;expires=590\r\n", t0 + seconds(10),
-               nullptr, "reg-cid-1", 2);
+  auto r = run("", "Contact: <sip:1000@192.0.2.10:5070>;expires=590\r\n", t0 + seconds(10), nullptr,
+               "reg-cid-1", 2);
   EXPECT_EQ(r.stored, 0u);
   EXPECT_EQ(r.removed, 0u);
   auto bs = store.lookup(aor);
@@ -549,6 +545,58 @@ TEST_F(on_registered_test, capped_request_and_response_store_the_cap) {
   auto bs = store.lookup(aor);
   ASSERT_EQ(bs.size(), 1u);
   EXPECT_EQ(at(bs[0].expires), 60);
+}
+
+// --- max-registrations-per-aor ----------------------------------------------------------
+
+class registration_limit_test : public on_registered_test {
+ protected:
+  std::size_t if_granted(const std::string& request_extra) {
+    return bindings_if_granted(store, aor, *parse(register_text(request_extra)));
+  }
+  const std::string two = "Contact: <sip:1000@192.0.2.10:5070>, <sip:1000@192.0.2.11:5070>\r\n";
+};
+
+TEST_F(registration_limit_test, bindings_if_granted_counts_new_refreshed_and_removed_contacts) {
+  EXPECT_EQ(if_granted(two), 2u);
+  run(two, "");
+  EXPECT_EQ(if_granted("Contact: <sip:1000@192.0.2.10:5070>\r\n"), 2u);  // a refresh
+  EXPECT_EQ(if_granted("Contact: <sip:1000@192.0.2.12:5070>\r\n"), 3u);  // one more
+  EXPECT_EQ(if_granted("Contact: <sip:1000@192.0.2.10:5070>;expires=0\r\n"), 1u);
+  EXPECT_EQ(if_granted("Expires: 0\r\nContact: <sip:1000@192.0.2.11:5070>\r\n"), 1u);
+  EXPECT_EQ(if_granted("Contact: *\r\nExpires: 0\r\n"), 0u);
+}
+
+TEST_F(registration_limit_test, new_contacts_beyond_the_limit_are_not_stored) {
+  reg.set_max_per_aor(2);
+  std::string three =
+      "Contact: <sip:1000@192.0.2.10:5070>, <sip:1000@192.0.2.11:5070>, "
+      "<sip:1000@192.0.2.12:5070>\r\n";
+  auto r = run(three, "");
+  EXPECT_EQ(r.stored, 2u);
+  EXPECT_EQ(r.refused, 1u);
+  EXPECT_EQ(store.lookup(aor).size(), 2u);
+  EXPECT_FALSE(find(store.lookup(aor), "sip:1000@192.0.2.12:5070"));
+}
+
+TEST_F(registration_limit_test, refreshes_at_the_limit_are_stored) {
+  reg.set_max_per_aor(2);
+  run(two, "");
+  auto r = run("Contact: <sip:1000@192.0.2.11:5070>;expires=900\r\n", "", t0 + seconds(10));
+  EXPECT_EQ(r.stored, 1u);
+  EXPECT_EQ(r.refused, 0u);
+  auto bs = store.lookup(aor);
+  ASSERT_EQ(bs.size(), 2u);
+  EXPECT_EQ(at(find(bs, "sip:1000@192.0.2.11:5070")->expires), 910);
+}
+
+TEST_F(registration_limit_test, a_removal_makes_room) {
+  reg.set_max_per_aor(2);
+  run(two, "");
+  run("Contact: <sip:1000@192.0.2.10:5070>;expires=0\r\n", "");
+  auto r = run("Contact: <sip:1000@192.0.2.12:5070>\r\n", "");
+  EXPECT_EQ(r.stored, 1u);
+  EXPECT_EQ(store.lookup(aor).size(), 2u);
 }
 
 }  // namespace
