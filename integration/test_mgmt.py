@@ -7,6 +7,7 @@ SIGTERM while INVITE transactions are pending.
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import socket
@@ -368,6 +369,39 @@ def test_token_required_when_configured(token_instance):
     r = mu.ctl("undrain", target=t, token=TOKEN)
     assert r.rc == 0, r
     assert mu.ctl("status", target=t, as_json=True).json()["draining"] is False
+
+
+def _mgmt_lines(proxy, lines: list[dict]) -> list[dict]:
+    """Sends request objects on one management connection; one reply each."""
+    with socket.create_connection(("127.0.0.1", proxy.mgmt_port), timeout=5) as s:
+        f = s.makefile("rwb")
+        replies = []
+        for obj in lines:
+            f.write((json.dumps(obj) + "\n").encode())
+            f.flush()
+            replies.append(json.loads(f.readline()))
+        return replies
+
+
+def test_wrong_tokens_are_logged_and_lock_the_source_out(token_instance):
+    """5 wrong tokens within 60 s from one address: its mutating commands are refused for
+    300 s, even with the right token, with an error saying so; read-only commands still
+    work. Each refusal is logged with the source address, at most 20 lines a minute."""
+    proxy, t = token_instance
+    guesses = _mgmt_lines(proxy, [{"cmd": "drain", "token": f"guess-{i}"} for i in range(5)])
+    assert all(not r["ok"] and "mgmt-token" in r["error"] for r in guesses), guesses
+    assert mu.wait_until(lambda: "locked out for 300 s" in proxy.log_text(), timeout=3), \
+        helpers.tail(proxy.log_path)
+    assert "'drain' refused: wrong token from 127.0.0.1" in proxy.log_text()
+    r = mu.ctl("drain", target=t, token=TOKEN)
+    assert r.rc == 1 and "too many wrong mgmt-token attempts from 127.0.0.1" in r.out, r
+    assert mu.ctl("status", target=t, as_json=True).json()["draining"] is False
+    # A flood of refusals (bounded: 200 lines) writes a bounded number of log lines.
+    flood = _mgmt_lines(proxy, [{"cmd": "set", "args": ["oos-check", "2"], "token": "x"}] * 200)
+    assert all(not r["ok"] for r in flood)
+    assert mu.ctl("get", "oos-check", target=t, as_json=True).json()["value"] == "0"
+    logged = [ln for ln in proxy.log_text().splitlines() if "refused:" in ln]
+    assert 20 <= len(logged) <= 21, f"{len(logged)} refusal lines logged:\n" + "\n".join(logged)
 
 
 def test_token_not_disclosed_by_read_only_commands(token_instance):

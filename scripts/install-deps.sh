@@ -4,7 +4,8 @@
 set -eu
 
 PACKAGES="cmake g++ make libboost1.81-dev libfmt-dev libgtest-dev sip-tester python3-pytest
-          libc-ares-dev pkg-config dnsmasq-base nlohmann-json3-dev"
+          libc-ares-dev pkg-config dnsmasq-base nlohmann-json3-dev
+          clang libclang-rt-14-dev sipvicious"
 
 missing=""
 for p in $PACKAGES; do

@@ -328,7 +328,7 @@ def parse(data: bytes | str) -> SipMessage:
         msg.status = int(m.group(1))
         msg.reason = m.group(2)
     else:
-        m = re.match(r"([A-Za-z!%*_+`'~.-]+)\s+(\S+)\s+SIP/2\.0$", start, re.I)
+        m = re.match(r"([A-Za-z0-9!%*_+`'~.-]+)\s+(\S+)\s+SIP/2\.0$", start, re.I)
         if not m:
             raise SipParseError(f"bad request line: {start!r}")
         msg.method = m.group(1).upper()
@@ -436,7 +436,8 @@ def via_value(transport: str, host: str, port: int, branch: str | None = None) -
 
 REASONS = {
     100: "Trying", 180: "Ringing", 183: "Session Progress", 200: "OK",
-    400: "Bad Request", 403: "Forbidden", 404: "Not Found", 408: "Request Timeout",
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+    408: "Request Timeout",
     416: "Unsupported URI Scheme", 420: "Bad Extension", 481: "Call/Transaction Does Not Exist",
     482: "Loop Detected", 483: "Too Many Hops", 486: "Busy Here", 487: "Request Terminated",
     500: "Server Internal Error", 503: "Service Unavailable", 603: "Decline",

@@ -61,7 +61,9 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
     std::string line(asio::buffers_begin(in_.data()), asio::buffers_begin(in_.data()) + n);
     in_.consume(n);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    out_ = owner_.answer(line);
+    boost::system::error_code rec;
+    auto remote = socket_.remote_endpoint(rec);
+    out_ = owner_.answer(line, rec ? std::string("unknown") : remote.address().to_string());
     asio::async_write(
         socket_, asio::buffer(out_),
         [self = shared_from_this()](const boost::system::error_code& wec, std::size_t) {
@@ -130,15 +132,45 @@ void mgmt_server::do_accept() {
   });
 }
 
-std::string mgmt_server::answer(std::string_view line) {
+std::optional<json> mgmt_server::refuse_token(const request& r, const std::string& source,
+                                              token_guard::clock::time_point now) {
+  if (!is_mutating(r.cmd) || !token_required_) return std::nullopt;
+  const token_guard_limits& lim = guard_.limits();
+  std::string why;
+  json reply = refused("this command needs the deployment's mgmt-token");
+  if (long left = guard_.locked_for(source, now)) {
+    why = fmt::format("locked out ({} s more) from {}", left, source);
+    reply = refused(fmt::format(
+        "too many wrong mgmt-token attempts from {}: refused for {} more seconds", source, left));
+  } else if (r.token == token_) {
+    guard_.record_success(source);
+    return std::nullopt;
+  } else if (r.token.empty()) {
+    why = "no token from " + source;
+  } else {
+    why = "wrong token from " + source;
+    if (guard_.record_failure(source, now))
+      why += fmt::format("; {} wrong tokens within {} s: locked out for {} s", lim.max_failures,
+                         lim.window.count(), lim.lockout.count());
+  }
+  std::size_t suppressed = 0;
+  if (guard_.may_log(now, suppressed)) {
+    log::standard("management: '{}' refused: {}{}", r.cmd, why,
+                  suppressed ? fmt::format(" ({} more refusals were not logged)", suppressed)
+                             : std::string());
+  }
+  return reply;
+}
+
+std::string mgmt_server::answer(std::string_view line, const std::string& source,
+                                token_guard::clock::time_point now) {
   std::string error;
   auto r = decode_request(line, error);
   json reply;
   if (!r) {
     reply = refused("bad request: " + error);
-  } else if (is_mutating(r->cmd) && token_required_ && r->token != token_) {
-    log::standard("management: '{}' refused: {} token", r->cmd, r->token.empty() ? "no" : "wrong");
-    reply = refused("this command needs the deployment's mgmt-token");
+  } else if (auto refusal = refuse_token(*r, source, now)) {
+    reply = std::move(*refusal);
   } else {
     try {
       reply = handler_.handle(*r);

@@ -21,6 +21,7 @@ std::optional<name_addr> parse_name_addr(std::string_view value) {
       break;
     }
   }
+  if (quoted) return std::nullopt;  // an unterminated quoted display name
   if (lt != std::string_view::npos) {
     std::size_t gt = value.find('>', lt);
     if (gt == std::string_view::npos) return std::nullopt;

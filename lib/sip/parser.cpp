@@ -4,7 +4,9 @@
 #include <string>
 
 #include "sip/cseq.hpp"
+#include "sip/name_addr.hpp"
 #include "sip/text.hpp"
+#include "sip/uri.hpp"
 
 namespace sipproxy::sip {
 
@@ -36,6 +38,17 @@ bool is_sip_version(std::string_view v) {
 
 bool looks_like_version(std::string_view v) {
   return v.size() >= 4 && iequals(v.substr(0, 4), "SIP/");
+}
+
+// RFC 3261 §25.1: Request-URI = SIP-URI / SIPS-URI / absoluteURI: "scheme:" and more, no
+// angle brackets, quotes or white space (an unknown scheme is the proxy's 416, not a 400).
+bool looks_like_uri(std::string_view uri) {
+  std::string_view scheme = uri_scheme(uri);
+  if (scheme.empty() || scheme.size() + 1 == uri.size()) return false;
+  for (char c : uri) {
+    if (c == '<' || c == '>' || c == '"' || static_cast<unsigned char>(c) <= ' ') return false;
+  }
+  return true;
 }
 
 bool parse_start_line(std::string_view line, message& msg, parse_result& result) {
@@ -71,6 +84,9 @@ bool parse_start_line(std::string_view line, message& msg, parse_result& result)
   if (uri.empty() || version.find(' ') != std::string_view::npos || uri.find('\t') != uri.npos) {
     result.error_status = 400;
     result.error_reason = "Malformed Request-Line";
+  } else if (!looks_like_uri(uri)) {
+    result.error_status = 400;
+    result.error_reason = "Malformed Request-URI";
   } else if (!is_sip_version(version)) {
     if (looks_like_version(version)) {
       result.error_status = 505;
@@ -125,6 +141,8 @@ void validate_request(const message& msg, parse_result& r) {
   if (msg.count(header_id::from) > 1) return fail(r, "Multiple From headers");
   if (msg.count(header_id::to) > 1) return fail(r, "Multiple To headers");
   if (trim(msg.value(header_id::call_id)).empty()) return fail(r, "Empty Call-ID header");
+  if (!parse_name_addr(msg.value(header_id::from))) return fail(r, "Malformed From header");
+  if (!parse_name_addr(msg.value(header_id::to))) return fail(r, "Malformed To header");
   auto cs = parse_cseq(msg.value(header_id::cseq));
   if (!cs) return fail(r, "Malformed CSeq header");
   if (cs->method != msg.method()) return fail(r, "CSeq method does not match Request-Line");
@@ -165,9 +183,11 @@ parse_result parse(std::string bytes, const parse_limits& limits) {
   std::string_view head = text.substr(0, head_end);
   std::string_view body = text.substr(body_start);
 
-  for (char c : head) {
-    if (c == '\0') return result;  // NUL in the header section: not SIP, drop
-  }
+  // A NUL on the start line: not SIP, drop. Further down the message can still be
+  // answered, and is refused.
+  std::size_t nul = head.find('\0');
+  if (nul != std::string_view::npos && nul < head.find('\n')) return result;
+  if (nul != std::string_view::npos) fail(result, "NUL byte in the header section");
 
   line_cursor lines{head};
   if (!parse_start_line(lines.next(), *msg, result)) return result;

@@ -95,8 +95,11 @@ std::optional<uri> parse_uri(std::string_view text) {
     if (static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == '"')
       return std::nullopt;
   }
-  // userinfo ends at the last '@' before any ';' or '?' that follows the host.
-  std::size_t at = rest.rfind('@', rest.find('?'));
+  // userinfo ends at the last '@' before the headers ('?' after the host). The user part
+  // may hold '?', ';' and '/' itself (RFC 3261 §25.1 user-unreserved), so the headers
+  // start at the first '?' after the first '@'.
+  std::size_t at = rest.find('@');
+  if (at != std::string_view::npos) at = rest.rfind('@', rest.find('?', at));
   if (at != std::string_view::npos) {
     std::string_view userinfo = rest.substr(0, at);
     u.user = userinfo.substr(0, userinfo.find(':'));

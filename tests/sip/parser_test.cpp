@@ -313,12 +313,22 @@ TEST(parser, bare_lf_line_endings_are_accepted) {
   EXPECT_EQ(r.msg->body(), "hello");
 }
 
-TEST(parser, nul_in_header_section_drops_the_message) {
+TEST(parser, nul_in_a_header_is_400) {
+  // The request can still be answered: refuse it, saying why.
   static const char line[] = "Subject: a\0b\r\n";
   std::string with_nul = options_with(std::string(line, sizeof line - 1));
   ASSERT_NE(with_nul.find('\0'), std::string::npos);
   auto r = parse(with_nul);
-  EXPECT_FALSE(r.msg);
+  ASSERT_TRUE(r.msg);
+  EXPECT_EQ(r.error_status, 400);
+  EXPECT_EQ(r.error_reason, "NUL byte in the header section");
+}
+
+TEST(parser, nul_on_the_start_line_drops_the_message) {
+  static const char start[] = "OPTIONS sip:a\0b@y SIP/2.0\r\n";
+  std::string text =
+      std::string(start, sizeof start - 1) + "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n";
+  EXPECT_FALSE(parse(text).msg);
 }
 
 TEST(parser, nul_in_body_is_kept) {

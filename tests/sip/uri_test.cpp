@@ -105,6 +105,23 @@ TEST(uri, user_may_contain_semicolon_and_escapes) {
   EXPECT_EQ(u->params, "");
 }
 
+TEST(uri, user_may_contain_question_mark_and_password) {
+  // RFC 4475 3.1.1.2 (intmeth): '?', '/', ';' and ':' belong to the userinfo here.
+  auto u = parse_uri(
+      "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too."
+      "(doesn't-it)@example.com");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->user, "1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*");
+  EXPECT_EQ(u->host, "example.com");
+  EXPECT_TRUE(u->headers.empty());
+  // An '@' inside the headers does not end the userinfo.
+  auto h = parse_uri("sip:bob@example.com?Refer-To=sip:carol@example.net");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->user, "bob");
+  EXPECT_EQ(h->host, "example.com");
+  EXPECT_EQ(h->headers, "?Refer-To=sip:carol@example.net");
+}
+
 TEST(uri, bad_ports_are_rejected) {
   EXPECT_FALSE(parse_uri("sip:example.com:0"));
   EXPECT_FALSE(parse_uri("sip:example.com:65536"));
