@@ -19,7 +19,7 @@ using sc = option_scope;
 constexpr std::int64_t int_max = 2147483647;
 
 // clang-format off
-constexpr std::array<option_spec, 27> table{{
+constexpr std::array<option_spec, 28> table{{
   // The seed's options of the [sipproxy] section.
   {"applications", "", vk::list, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "Comma-separated names of the SIP Server applications (HA pairs; primaries only)."},
@@ -64,6 +64,8 @@ constexpr std::array<option_spec, 27> table{{
    "Cluster: how new dialogs are spread over the available SIP Server pairs of the geo-location."},
   {"mgmt-token", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
    "Shared secret for mutating management commands and peer links when mgmt-port is not on loopback."},
+  {"shared-storage", "peers", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+   "Where registrations and session affinity live: peers, or redis://[:PASSWORD@]IP:PORT[/DB]."},
   // The proxy application's Server Info (its own section only).
   {"type", "", vk::choice, 0, 0, "sip-proxy,sip-server", te::after_restart, ap::both, sc::application,
    "Kind of application section: sip-proxy or sip-server."},

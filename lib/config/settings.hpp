@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "config/shared_storage.hpp"
+
 namespace sipproxy::config {
 
 struct server_address {
@@ -65,6 +67,8 @@ struct settings {
   int wait_response_timeout = 5;
   int client_side_port = 0;
   int sip_ip_tos = 256;
+  // shared-storage: nullopt = "peers" (the pool replicates over the mgmt port).
+  std::optional<redis_target> redis;
 
   proxy_app self;
   std::vector<proxy_app> proxies;       // every sip-proxy section, this one included
