@@ -7,6 +7,8 @@
 #include <charconv>
 #include <vector>
 
+#include "config/shared_storage.hpp"
+
 namespace sipproxy::config {
 
 namespace {
@@ -64,7 +66,7 @@ constexpr std::array<option_spec, 28> table{{
    "Cluster: how new dialogs are spread over the available SIP Server pairs of the geo-location."},
   {"mgmt-token", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
    "Shared secret for mutating management commands and peer links when mgmt-port is not on loopback."},
-  {"shared-storage", "peers", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+  {"shared-storage", "peers", vk::text, 0, 0, shared_storage_values, te::after_restart, ap::both, sc::deployment,
    "Where registrations and session affinity live: peers, or redis://[:PASSWORD@]IP:PORT[/DB]."},
   // The proxy application's Server Info (its own section only).
   {"type", "", vk::choice, 0, 0, "sip-proxy,sip-server", te::after_restart, ap::both, sc::application,
@@ -142,7 +144,8 @@ std::string describe_range(const option_spec& spec) {
     case value_kind::host_port:
       return "host:port";
     case value_kind::text:
-      return "any string";
+      // A text option whose form the loader checks (shared-storage) names it in `choices`.
+      return spec.choices.empty() ? "any string" : std::string(spec.choices);
   }
   return {};
 }
