@@ -18,8 +18,9 @@ REDIS_SERVER = shutil.which("redis-server")
 
 
 class RedisServer:
-    def __init__(self, workdir: Path, port: int | None = None):
+    def __init__(self, workdir: Path, port: int | None = None, password: str | None = None):
         self.port = port or helpers.free_port()
+        self.password = password
         self.dir = workdir / f"redis-{self.port}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.dir / "redis.log"
@@ -27,14 +28,16 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 10.0) -> "RedisServer":
         assert REDIS_SERVER, "redis-server is not installed"
         self.proc = subprocess.Popen(
             [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
              "--appendonly", "no", "--dir", str(self.dir), "--logfile", str(self.log_path),
-             "--daemonize", "no", "--protected-mode", "no"],
+             "--daemonize", "no", "--protected-mode", "no",
+             *(["--requirepass", self.password] if self.password else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -73,12 +76,20 @@ class RedisServer:
         """One command on a new connection; the decoded reply (str, int, list, None).
         An error reply raises RuntimeError."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
-            out = f"*{len(args)}\r\n".encode()
-            for a in args:
-                b = a.encode() if isinstance(a, str) else a
-                out += b"$%d\r\n%s\r\n" % (len(b), b)
-            s.sendall(out)
-            return _read(s.makefile("rb"))
+            f = s.makefile("rb")
+            if self.password:
+                s.sendall(_encode("AUTH", self.password))
+                _read(f)
+            s.sendall(_encode(*args))
+            return _read(f)
+
+
+def _encode(*args: str) -> bytes:
+    out = f"*{len(args)}\r\n".encode()
+    for a in args:
+        b = a.encode() if isinstance(a, str) else a
+        out += b"$%d\r\n%s\r\n" % (len(b), b)
+    return out
 
 
 def _read(f):

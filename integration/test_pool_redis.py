@@ -14,7 +14,9 @@ directory), instead of travelling over the peer links.
   40009, alarms cleared, every binding back in Redis and on every instance;
 * Redis frozen (SIGSTOP): detected by the PING deadline; 503 meanwhile;
 * a restarted instance holds exactly the current state when it logs 40004;
-* `sipproxyctl peers`, `status` and /metrics show the storage.
+* `sipproxyctl peers`, `status` and /metrics show the storage;
+* with requirepass: the URL's password is sent (also on reconnection) and
+  masked in `get`; a wrong one is 40008 and 503, never logged.
 
 Skipped (with the reason) only when redis-server is not installed."""
 
@@ -50,8 +52,10 @@ RESTORED = r"\b40009 SPR_SHARED_STORAGE_RESTORED"
 
 
 @pytest.fixture
-def redis(tmp_path):
-    r = RedisServer(tmp_path).start()
+def redis(tmp_path, request):
+    """A redis-server; with requirepass when parametrised (indirect) with a
+    password, which the URL then carries."""
+    r = RedisServer(tmp_path, password=getattr(request, "param", None)).start()
     yield r
     r.stop()
 
@@ -71,6 +75,22 @@ def alarms(inst) -> list[str]:
 
 def binding_keys(redis) -> list[str]:
     return sorted(redis.command("KEYS", "sipproxy:b:*"))
+
+
+WITH_PASSWORD = pytest.mark.parametrize("redis", [None, "s3cret"], ids=["open", "password"],
+                                        indirect=True)
+
+
+@pytest.mark.parametrize("redis", ["s3cret"], indirect=True)
+def test_redis_wrong_password_is_refused(pool, redis):
+    fake, (i1,) = pool(n=1, start=False)
+    i1.config_text = i1.config_text.replace(redis.url, redis.url.replace(redis.password, "wrong"))
+    i1.start(wait_ready=True)
+    line = ha.wait_log(i1, UNAVAILABLE, 10.0)
+    assert "AUTH refused" in line and "wrong" not in line, line
+    assert any("40008" in a for a in alarms(i1)), alarms(i1)
+    _, resp = server_request(fake, i1.addr, "INVITE", f"sip:1000@{DOMAIN}")
+    assert resp.status == 503, resp.text
 
 
 def test_redis_delete_is_gone_everywhere_within_the_bound(pool, redis, sip_client):
@@ -109,6 +129,7 @@ def test_redis_keys_share_the_aor_slot_and_expire_by_redis(pool, redis, sip_clie
                       "the short binding expired")
 
 
+@WITH_PASSWORD
 def test_redis_killed_and_restarted(pool, redis, sip_client):
     fake, (i1, i2, i3), c, before = registered_everywhere(pool, sip_client)
     dialog = ha.establish(c)  # through SIPProxy_1 to the SIP Server, record-routed
@@ -173,6 +194,7 @@ def test_redis_restarted_instance_has_current_state_when_ready(pool, redis, sip_
                      i2.log_text()), helpers.tail(i2.log_path, 30)
 
 
+@WITH_PASSWORD
 def test_redis_peers_status_and_metrics_show_the_storage(pool, redis, sip_client):
     _, (i1, i2), _, _ = registered_everywhere(pool, sip_client, n=2)
     text = mu.ctl("peers", target=i1.mgmt)
@@ -185,7 +207,8 @@ def test_redis_peers_status_and_metrics_show_the_storage(pool, redis, sip_client
     status = mu.ctl("status", target=i1.mgmt)
     assert f"shared storage: Redis 127.0.0.1:{redis.port}/0 up" in status.out, status.out
     got = mu.ctl("get", "shared-storage", target=i1.mgmt, as_json=True).json()
-    assert got["value"] == redis.url, got
+    shown = redis.url.replace(f":{redis.password}@", ":***@") if redis.password else redis.url
+    assert got["value"] == shown, got
     r = mu.http(i1.http_port, "/metrics", host=i1.host)
     assert r.status == 200, r.raw[:300]
     m = mu.parse_prometheus(r.body)
