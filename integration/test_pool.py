@@ -75,8 +75,22 @@ def pool_config(sip_port: int, mgmt_ports: list[int], server_port: int,
     return "\n".join(lines)
 
 
+def with_storage(text: str, url: str | None) -> str:
+    """The deployment text with `shared-storage = url` (None: the default, peers)."""
+    if not url:
+        return text
+    return text.replace("[sipproxy]\n", f"[sipproxy]\nshared-storage = {url}\n", 1)
+
+
 @pytest.fixture
-def pool(sipproxyd_bin, tmp_path, fake_server):
+def shared_storage():
+    """The shared-storage value of the pool fixture's deployments: None is the
+    default (peers); test_pool_redis.py overrides it with a redis:// URL."""
+    return None
+
+
+@pytest.fixture
+def pool(sipproxyd_bin, tmp_path, fake_server, shared_storage):
     """make(n=3, start=True) -> (fake, [Instance...]); everything stopped at teardown."""
     made: list[Instance] = []
 
@@ -93,6 +107,7 @@ def pool(sipproxyd_bin, tmp_path, fake_server):
             if texts and i in texts:
                 t = texts[i].format(sip_port=sip_port, server_port=fake.port,
                                     **{f"mgmt{j + 1}": p for j, p in enumerate(mgmt_ports)})
+            t = with_storage(t, shared_storage)
             made.append(Instance(sipproxyd_bin, tmp_path, i, sip_port, mgmt_ports[i - 1], t))
             made[-1].http_port = http_ports[i - 1]
         if start:
@@ -229,25 +244,42 @@ def test_pool_flow_held_by_another_instance_is_reached_through_it(flow, pool, si
         assert rx.transport == "TCP" and not c.tcp_closed
 
 
-def test_pool_unregister_elsewhere_removes_everywhere(pool, sip_client):
-    fake, (i1, i2, i3) = pool()
-    wait_all_linked([i1, i2, i3])
-    c1 = sip_client(i1.addr)
-    contact = f"sip:1000@127.0.0.1:{c1.port}"
-    register(c1, i1, fake, contact)
-    for inst in (i2, i3):
-        wait_bindings(inst, lambda b: len(b) == 1, "the binding")
-    c3 = sip_client(i3.addr, name="unregistering-client")
-    register(c3, i3, fake, contact, expires=0)
-    for inst in (i1, i2, i3):
-        wait_bindings(inst, lambda b: not b, "the binding removed via SIPProxy_3")
-    # And it stays gone (no late copy brings it back).
+def registered_everywhere(pool, sip_client, n: int = 3):
+    """A pool of n with one binding made via SIPProxy_1 (the client's own port),
+    held by every instance.  Returns (fake, instances, client, contact)."""
+    fake, instances = pool(n=n)
+    wait_all_linked(instances)
+    c = sip_client(instances[0].addr)
+    contact = f"sip:1000@127.0.0.1:{c.port}"
+    register(c, instances[0], fake, contact)
+    for inst in instances[1:]:
+        wait_bindings(inst, lambda b: len(b) == 1, "the binding made via SIPProxy_1")
+    return fake, instances, c, contact
+
+
+def unregister_via_last(fake, instances, sip_client, contact: str,
+                        timeout: float = CONVERGE) -> None:
+    """Unregisters `contact` through the last instance: gone from every instance
+    within `timeout`, and still gone a second later (no late copy brings it back)."""
+    c = sip_client(instances[-1].addr, name="unregistering-client")
+    register(c, instances[-1], fake, contact, expires=0)
+    for inst in instances:
+        wait_bindings(inst, lambda b: not b, f"the binding removed via {instances[-1].app}",
+                      timeout=timeout)
     time.sleep(1.0)
-    for inst in (i1, i2, i3):
+    for inst in instances:
         assert bindings(inst) == [], inst.name
 
 
-def test_pool_restarted_instance_has_current_state_when_ready(pool, sip_client):
+def test_pool_unregister_elsewhere_removes_everywhere(pool, sip_client):
+    fake, instances, _, contact = registered_everywhere(pool, sip_client)
+    unregister_via_last(fake, instances, sip_client, contact)
+
+
+def restarted_instance_has_current_state(pool, sip_client) -> Instance:
+    """SIPProxy_2 killed (SIGKILL), a binding added and another removed via
+    SIPProxy_1 meanwhile, SIPProxy_2 restarted: it holds exactly the current state
+    when it reports ready.  Returns SIPProxy_2."""
     fake, (i1, i2, i3) = pool()
     wait_all_linked([i1, i2, i3])
     c = sip_client(i1.addr)
@@ -265,6 +297,11 @@ def test_pool_restarted_instance_has_current_state_when_ready(pool, sip_client):
     # Right when it reports ready: exactly the current state.
     now = bindings(i2)
     assert [b["contact"] for b in now] == [kept], f"{now}\n{helpers.tail(i2.log_path, 30)}"
+    return i2
+
+
+def test_pool_restarted_instance_has_current_state_when_ready(pool, sip_client):
+    i2 = restarted_instance_has_current_state(pool, sip_client)
     assert "pool: state from 2 of 2 peer(s)" in i2.log_text(), helpers.tail(i2.log_path, 30)
 
 

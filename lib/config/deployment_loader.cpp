@@ -6,6 +6,7 @@
 #include <charconv>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "config/config_error.hpp"
 #include "config/option_table.hpp"
@@ -306,6 +307,16 @@ settings load_deployment_text(const std::string& text, const std::string& path,
                          fmt::format("option 'dns-server': '{}' is not valid; valid values: "
                                      "IP:port (an address, not a name)",
                                      s.dns_server));
+  }
+
+  try {
+    s.redis = parse_shared_storage(s.values["shared-storage"]);
+  } catch (const std::invalid_argument& e) {
+    throw config_error(path, s.lines["shared-storage"],
+                       fmt::format("option 'shared-storage': '{}' is not valid ({}); valid "
+                                   "values: {}",
+                                   masked_shared_storage(s.values["shared-storage"]), e.what(),
+                                   shared_storage_values));
   }
 
   // References between sections.

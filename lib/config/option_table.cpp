@@ -7,6 +7,8 @@
 #include <charconv>
 #include <vector>
 
+#include "config/shared_storage.hpp"
+
 namespace sipproxy::config {
 
 namespace {
@@ -19,7 +21,7 @@ using sc = option_scope;
 constexpr std::int64_t int_max = 2147483647;
 
 // clang-format off
-constexpr std::array<option_spec, 30> table{{
+constexpr std::array<option_spec, 31> table{{
   // The seed's options of the [sipproxy] section.
   {"applications", "", vk::list, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "Comma-separated names of the SIP Server applications (HA pairs; primaries only)."},
@@ -71,6 +73,8 @@ constexpr std::array<option_spec, 30> table{{
    "Server transactions awaiting their final response; a new request above it gets 503 with Retry-After."},
   {"max-registrations-per-aor", "20", vk::integer, 0, int_max, "", te::next_register, ap::both, sc::deployment,
    "Contacts one address-of-record may have bound; a REGISTER that would exceed it gets 403."},
+  {"shared-storage", "peers", vk::text, 0, 0, shared_storage_values, te::after_restart, ap::both, sc::deployment,
+   "Where registrations and session affinity live: peers, or redis://[:PASSWORD@]IP:PORT[/DB]."},
   // The proxy application's Server Info (its own section only).
   {"type", "", vk::choice, 0, 0, "sip-proxy,sip-server", te::after_restart, ap::both, sc::application,
    "Kind of application section: sip-proxy or sip-server."},
@@ -147,7 +151,8 @@ std::string describe_range(const option_spec& spec) {
     case value_kind::host_port:
       return "host:port";
     case value_kind::text:
-      return "any string";
+      // A text option whose form the loader checks (shared-storage) names it in `choices`.
+      return spec.choices.empty() ? "any string" : std::string(spec.choices);
   }
   return {};
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "config/shared_storage.hpp"
+
 namespace sipproxy::config {
 
 struct server_address {
@@ -68,6 +70,8 @@ struct settings {
   int max_connections_per_source = 256;
   int max_transactions = 10000;
   int max_registrations_per_aor = 20;
+  // shared-storage: nullopt = "peers" (the pool replicates over the mgmt port).
+  std::optional<redis_target> redis;
 
   proxy_app self;
   std::vector<proxy_app> proxies;       // every sip-proxy section, this one included

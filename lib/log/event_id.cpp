@@ -20,6 +20,10 @@ std::string_view event_name(event_id id) {
       return "SPR_SIP_LISTENER_CANNOT_START";
     case event_id::mgmt_listener_cannot_start:
       return "PR_MGMT_LISTENER_CANNOT_START";
+    case event_id::shared_storage_unavailable:
+      return "SPR_SHARED_STORAGE_UNAVAILABLE";
+    case event_id::shared_storage_restored:
+      return "SPR_SHARED_STORAGE_RESTORED";
   }
   return "UNKNOWN";
 }

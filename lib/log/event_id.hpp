@@ -15,6 +15,9 @@ enum class event_id {
   host_not_resolved = 40005,
   sip_listener_cannot_start = 40006,
   mgmt_listener_cannot_start = 40007,
+  // Added by this implementation (shared-storage = redis://...).
+  shared_storage_unavailable = 40008,
+  shared_storage_restored = 40009,
 };
 
 std::string_view event_name(event_id id);

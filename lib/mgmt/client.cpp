@@ -82,6 +82,25 @@ std::string str(const json& j) {
   return j.dump();
 }
 
+// `peers` with shared-storage = redis://: the Redis connection instead of peer links.
+std::string render_storage(const json& s) {
+  std::string out =
+      fmt::format("shared storage: Redis {}, {} for {} s (pub/sub channel {})\n", str(s["address"]),
+                  str(s["state"]), str(s["state_for_s"]), str(s["channel"]));
+  if (s.contains("error")) out += "  last error: " + str(s["error"]) + "\n";
+  out += fmt::format("  held here: {} binding(s), {} tombstone(s), {} session(s)\n",
+                     str(s["bindings"]), str(s["tombstones"]), str(s["sessions"]));
+  out += fmt::format(
+      "  writes: {} applied, {} older than Redis's, {} refused; changes received: {} ({} "
+      "applied)\n",
+      str(s["writes_applied"]), str(s["writes_older"]), str(s["write_errors"]),
+      str(s["changes_received"]), str(s["changes_applied"]));
+  out += fmt::format("  connections: {}, outages: {}; last sync read {} key(s) in {} s\n",
+                     str(s["connects"]), str(s["outages"]), str(s["last_sync_keys"]),
+                     str(s["last_sync_s"]));
+  return out;
+}
+
 }  // namespace
 
 std::string render(const std::string& cmd, const json& reply) {
@@ -98,6 +117,9 @@ std::string render(const std::string& cmd, const json& reply) {
                        str(reply["registrations"]), str(reply["sessions"]));
     out += "  counters:\n";
     for (auto& [k, v] : reply["counters"].items()) out += fmt::format("    {:26} {}\n", k, str(v));
+    if (reply.contains("shared_storage") && reply["shared_storage"].contains("address"))
+      out += fmt::format("  shared storage: Redis {} {}\n", str(reply["shared_storage"]["address"]),
+                         str(reply["shared_storage"]["state"]));
     if (reply["alarms"].empty()) {
       out += "  alarms: none\n";
     } else {
@@ -133,6 +155,7 @@ std::string render(const std::string& cmd, const json& reply) {
     if (reply["bindings"].empty()) out += "(no bindings)\n";
     return out;
   }
+  if (cmd == "peers" && reply.contains("storage")) return render_storage(reply["storage"]);
   if (cmd == "peers") {
     if (reply["peers"].empty()) return "(no other instance in sipproxy-applications)\n";
     out += fmt::format("{:16} {:22} {:10} {:>7} {:>6} {:>7} {:>9} {:>9} {:>7}\n", "PEER",

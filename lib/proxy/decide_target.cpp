@@ -106,6 +106,13 @@ void to_binding(request_context& ctx, const registrar::binding& b, const proxy_e
 // registered contact URI goes over its flow; anything else follows the Request-URI.
 step_result to_endpoint(request_context& ctx, const proxy_env& env) {
   sip::message& out = *ctx.out;
+  // Redis away: the cache may miss a deletion, so no new request is sent on its word.
+  // In-dialog requests go to their remote target; the flow from the cache is only a hint.
+  if (env.state.shared_storage_down && sip::tag_of(out.value(sip::header_id::to)).empty()) {
+    ctx.respond(503, "Service Unavailable (registration storage unreachable)",
+                "Retry-After: 5\r\n");
+    return step_result::done;
+  }
   auto ruri = sip::parse_uri(out.request_uri());
   if (!ruri) return to_uri(ctx, out.request_uri(), env);
   bool local = env.self.is_local(ruri->host, ruri->port);
@@ -215,6 +222,12 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
   bool in_dialog = !sip::tag_of(out.value(sip::header_id::to)).empty();
   // MWI (RFC 3842): a registered endpoint's message-summary SUBSCRIBE goes to the Feature
   // Server.
+  if (!in_dialog && out.method() == "SUBSCRIBE" && is_message_summary(out) &&
+      env.state.shared_storage_down) {
+    ctx.respond(503, "Service Unavailable (registration storage unreachable)",
+                "Retry-After: 5\r\n");
+    return step_result::done;
+  }
   if (!in_dialog && out.method() == "SUBSCRIBE" && is_message_summary(out) &&
       !env.bindings.lookup(from_aor(out, env)).empty()) {
     if (!env.state.feature_server) {

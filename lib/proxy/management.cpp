@@ -35,9 +35,11 @@ json management::handle(const mgmt::request& r) {
   }
   if (r.cmd == "peers") {
     json peers = v_.pool ? v_.pool->peers() : json::array();
-    return mgmt::ok(json{{"peers", peers},
-                         {"records", v_.pool ? v_.pool->records() : v_.bindings.size()},
-                         {"digest", v_.pool ? v_.pool->digest_text() : std::string()}});
+    json reply{{"peers", peers},
+               {"records", v_.pool ? v_.pool->records() : v_.bindings.size()},
+               {"digest", v_.pool ? v_.pool->digest_text() : std::string()}};
+    if (v_.storage) reply["storage"] = v_.storage->status();
+    return mgmt::ok(reply);
   }
   if (r.cmd == "get") return get(r.args);
   if (r.cmd == "set") return set(r.args);
@@ -126,6 +128,11 @@ std::string management::metrics_text() const {
   metric("sipproxy_pool_records", "gauge",
          "Replicated records held: bindings, tombstones and sessions.");
   out += fmt::format("sipproxy_pool_records {}\n", v_.pool ? v_.pool->records() : 0);
+  if (v_.storage) {
+    metric("sipproxy_shared_storage_up", "gauge",
+           "1 while the shared storage (Redis) is connected and synchronised.");
+    out += fmt::format("sipproxy_shared_storage_up {}\n", v_.storage->up() ? 1 : 0);
+  }
   if (v_.pool) {
     // One family per field of `sipproxyctl peers`, one sample per peer.
     json peers = v_.pool->peers();
@@ -204,6 +211,9 @@ std::vector<std::string> management::alarms() const {
   if (v_.pool) {
     for (auto& a : v_.pool->alarms()) out.push_back(std::move(a));
   }
+  if (v_.storage) {
+    for (auto& a : v_.storage->alarms()) out.push_back(std::move(a));
+  }
   return out;
 }
 
@@ -248,6 +258,7 @@ json management::status() const {
       {"registrations", v_.bindings.size()},
       {"sessions", v_.sessions.size()},
       {"alarms", alarms()},
+      {"shared_storage", v_.storage ? v_.storage->status() : json{{"backend", "peers"}}},
   };
 }
 
@@ -311,6 +322,7 @@ json management::get(const std::vector<std::string>& args) const {
   std::string value = v_.settings.values.at(name);
   // The token is a secret: say whether it is set, never what it is.
   if (name == "mgmt-token") value = value.empty() ? "(not set)" : "(set)";
+  if (name == "shared-storage") value = config::masked_shared_storage(value);
   return mgmt::ok(json{{"option", name},
                        {"value", value},
                        {"default", std::string(spec->default_value)},

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "cluster/pool.hpp"
+#include "cluster/redis_storage.hpp"
 #include "config/settings.hpp"
 #include "health/health_prober.hpp"
 #include "mgmt/command_handler.hpp"
@@ -31,7 +32,8 @@ struct management_view {
   overload_control& overload;
   std::function<void()> apply_runtime_options;  // after settings.values changed
   std::function<void(bool)> set_draining;
-  cluster::pool* pool = nullptr;  // the peer links (none: a pool of one)
+  cluster::pool* pool = nullptr;              // the peer links (none: a pool of one, or Redis)
+  cluster::redis_storage* storage = nullptr;  // shared-storage = redis://...
 };
 
 class management : public mgmt::command_handler, public mgmt::http_source {

@@ -18,6 +18,9 @@ namespace sipproxy::proxy {
 struct runtime_state {
   bool draining = false;  // SIGTERM: new dialogs refused, OPTIONS pings answered 503
   std::optional<transport::peer> feature_server;  // feature-server-address, resolved
+  // shared-storage = redis://... and Redis is unavailable (or not synchronised): new
+  // requests that need a registration look-up get 503.
+  bool shared_storage_down = false;
 };
 
 struct proxy_env {

@@ -15,6 +15,7 @@
 #include <functional>
 
 #include "cluster/pool.hpp"
+#include "cluster/redis_storage.hpp"
 #include "config/config_error.hpp"
 #include "config/deployment_loader.hpp"
 #include "config/option_table.hpp"
@@ -239,7 +240,8 @@ struct proxy_server::impl {
   cluster::hybrid_clock clock;
   std::unique_ptr<cluster::replicated_binding_store> bindings;
   std::unique_ptr<cluster::replicated_session_table> sessions;
-  std::unique_ptr<cluster::pool> pool;
+  std::unique_ptr<cluster::pool> pool;              // shared-storage = peers
+  std::unique_ptr<cluster::redis_storage> storage;  // shared-storage = redis://...
   routing::pool_members pool_members;
   runtime_state state;
   std::unique_ptr<health::health_prober> prober;
@@ -381,7 +383,14 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.bindings = std::make_unique<cluster::replicated_binding_store>(s.app, m.clock);
   m.sessions =
       std::make_unique<cluster::replicated_session_table>(s.app, m.clock, std::move(pair_names));
-  m.pool = std::make_unique<cluster::pool>(m.io, m.settings, *m.bindings, *m.sessions);
+  if (s.redis) {
+    m.storage = std::make_unique<cluster::redis_storage>(
+        m.io, s.app, *s.redis, *m.bindings, *m.sessions,
+        [&m](bool up) { m.state.shared_storage_down = !up; });
+    m.state.shared_storage_down = true;
+  } else {
+    m.pool = std::make_unique<cluster::pool>(m.io, m.settings, *m.bindings, *m.sessions);
+  }
   m.pool_members = pool_members_of(s);
   m.core = std::make_unique<proxy_core>(
       *m.layer,
@@ -391,10 +400,9 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.layer->set_user(*m.core);
 
   // A joining or restarted instance takes the pool's state before it serves.
-  if (m.pool->peer_count()) {
-    auto sync_bound = std::chrono::seconds(std::max(2 * s.wait_response_timeout, 10));
-    log::standard("pool: {}", m.pool->initial_sync(sync_bound));
-  }
+  auto sync_bound = std::chrono::seconds(std::max(2 * s.wait_response_timeout, 10));
+  if (m.pool && m.pool->peer_count()) log::standard("pool: {}", m.pool->initial_sync(sync_bound));
+  if (m.storage) log::standard("shared storage: {}", m.storage->initial_sync(sync_bound));
 
   transport::listen_options lo;
   lo.address = s.sip_address;
@@ -411,10 +419,10 @@ proxy_server::proxy_server(config::settings settings, server_options options)
                     s.sip_address.empty() ? "" : ", sip-address = " + s.sip_address));
 
   if (s.self.mgmt_port || s.self.http_port) {
-    m.commands = std::make_unique<management>(
-        management_view{m.settings, *m.identity, m.servers, *m.prober, *m.bindings, *m.sessions,
-                        *m.core, *m.layer, m.overload, [&m] { m.apply_runtime_options(); },
-                        [&m](bool on) { m.core->set_draining(on); }, m.pool.get()});
+    m.commands = std::make_unique<management>(management_view{
+        m.settings, *m.identity, m.servers, *m.prober, *m.bindings, *m.sessions, *m.core, *m.layer,
+        m.overload, [&m] { m.apply_runtime_options(); },
+        [&m](bool on) { m.core->set_draining(on); }, m.pool.get(), m.storage.get()});
   }
   if (s.self.mgmt_port) {
     m.mgmt = std::make_unique<mgmt::mgmt_server>(m.io, *m.commands, s.mgmt_token);
@@ -434,7 +442,7 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.state.feature_server = resolve_feature_server(s.feature_server_address, s.dns_server);
   m.watch_host_names();
   m.prober->start();
-  m.pool->start();
+  if (m.pool) m.pool->start();
   m.schedule_session_expiry();
   m.schedule_binding_expiry();
 
@@ -465,7 +473,8 @@ void proxy_server::impl::begin_drain() {
   }
   stopping = true;
   prober->stop();
-  pool->stop();
+  if (pool) pool->stop();
+  // Redis stays connected while draining: the last REGISTERs' bindings still get written.
   if (refresher) refresher->stop();
   if (mgmt) mgmt->stop();
   if (http) http->stop();
@@ -482,6 +491,7 @@ void proxy_server::impl::check_drained() {
     driver->stop();
     transport->close_all();
     if (mgmt) mgmt->close_connections();
+    if (storage) storage->stop();
     signals.cancel();
     drain_timer.cancel();
     io.stop();

@@ -299,5 +299,31 @@ TEST(deployment_loader, missing_file) {
   }
 }
 
+TEST(deployment_loader, shared_storage_defaults_to_peers) {
+  settings s = load_deployment_text(file(standalone), "test.conf", "proxy1");
+  EXPECT_FALSE(s.redis.has_value());
+  EXPECT_EQ(s.values.at("shared-storage"), "peers");
+}
+
+TEST(deployment_loader, shared_storage_redis_url) {
+  settings s = load_deployment_text(
+      file(with(standalone, 9, "shared-storage = redis://:pw@127.0.0.1:6380/3")), "test.conf",
+      "proxy1");
+  ASSERT_TRUE(s.redis.has_value());
+  EXPECT_EQ(s.redis->host, "127.0.0.1");
+  EXPECT_EQ(s.redis->port, 6380);
+  EXPECT_EQ(s.redis->db, 3);
+  EXPECT_EQ(s.redis->password, "pw");
+}
+
+TEST(deployment_loader, bad_shared_storage_names_file_line_and_values) {
+  expect_error(with(standalone, 9, "shared-storage = redis://redis.example.com:6379"), "proxy1", 9,
+               "option 'shared-storage': 'redis://redis.example.com:6379' is not valid");
+  expect_error(with(standalone, 9, "shared-storage = redis://:secret@127.0.0.1"), "proxy1", 9,
+               "redis://:***@127.0.0.1");
+  expect_error(with(standalone, 9, "shared-storage = memcached"), "proxy1", 9,
+               "valid values: peers, redis://[:PASSWORD@]IP:PORT[/DB]");
+}
+
 }  // namespace
 }  // namespace sipproxy::config

@@ -147,6 +147,14 @@ TEST(option_table, every_default_passes_its_own_check) {
   }
 }
 
+TEST(option_table, shared_storage_says_its_form) {
+  const option_spec& s = spec("shared-storage");
+  EXPECT_EQ(s.default_value, "peers");
+  EXPECT_EQ(s.effect, takes_effect::after_restart);
+  EXPECT_EQ(describe_range(s), "peers, redis://[:PASSWORD@]IP:PORT[/DB]");
+  EXPECT_EQ(describe_range(spec("mgmt-token")), "any string");
+}
+
 TEST(option_table, unknown_name_is_not_found) {
   EXPECT_EQ(find_option("no-such-option"), nullptr);
   EXPECT_EQ(find_option("OOS-CHECK"), nullptr);

@@ -1,0 +1,366 @@
+#include "cluster/redis_storage.hpp"
+
+#include <fmt/format.h>
+#include <hiredis/hiredis.h>
+
+#include <boost/uuid/detail/sha1.hpp>
+#include <limits>
+
+#include "cluster/redis_keys.hpp"
+#include "log/logger.hpp"
+
+namespace sipproxy::cluster {
+
+namespace asio = boost::asio;
+using json = nlohmann::json;
+
+namespace {
+
+std::string sha1_hex(std::string_view text) {
+  boost::uuids::detail::sha1 h;
+  h.process_bytes(text.data(), text.size());
+  boost::uuids::detail::sha1::digest_type d;
+  h.get_digest(d);
+  return fmt::format("{:08x}{:08x}{:08x}{:08x}{:08x}", d[0], d[1], d[2], d[3], d[4]);
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+const std::string& script_sha() {
+  static const std::string sha = sha1_hex(redis_keys::write_script);
+  return sha;
+}
+
+}  // namespace
+
+std::string_view state_name(redis_storage::state s) {
+  switch (s) {
+    case redis_storage::state::down:
+      return "down";
+    case redis_storage::state::connecting:
+      return "connecting";
+    case redis_storage::state::syncing:
+      return "synchronising";
+    case redis_storage::state::up:
+      return "up";
+  }
+  return "?";
+}
+
+redis_storage::redis_storage(asio::io_context& io, std::string self, config::redis_target target,
+                             replicated_binding_store& bindings, replicated_session_table& sessions,
+                             availability on_change)
+    : io_(io),
+      self_(std::move(self)),
+      target_(std::move(target)),
+      bindings_(bindings),
+      sessions_(sessions),
+      on_change_(std::move(on_change)),
+      cmd_(io),
+      sub_(io),
+      retry_timer_(io),
+      deadline_timer_(io),
+      ping_timer_(io),
+      since_(std::chrono::steady_clock::now()) {
+  auto sink = [this](const replica_record& r) { write(r); };
+  bindings_.set_sink(sink);
+  sessions_.set_sink(sink);
+}
+
+redis_storage::~redis_storage() {
+  bindings_.set_sink({});
+  sessions_.set_sink({});
+  running_ = false;
+  sub_.close();
+  cmd_.close();
+}
+
+std::string redis_storage::initial_sync(std::chrono::seconds bound) {
+  start();
+  auto until = std::chrono::steady_clock::now() + bound;
+  // Until synchronised, or the first attempt failed (then serve what needs no look-up
+  // and keep trying), or the bound.
+  while (state_ != state::up && !reported_down_ && std::chrono::steady_clock::now() < until) {
+    io_.run_for(std::chrono::milliseconds(50));
+    if (io_.stopped()) io_.restart();
+  }
+  if (state_ == state::up)
+    return fmt::format("Redis {}: {} key(s) read in {:.3f} s ({} binding(s), {} session(s) held)",
+                       target_.describe(), last_sync_keys_, last_sync_s_, bindings_.size(),
+                       sessions_.size());
+  return fmt::format("Redis {} is not available yet ({}): starting without it, retrying",
+                     target_.describe(), error_.empty() ? "no answer within the bound" : error_);
+}
+
+void redis_storage::start() {
+  if (running_) return;
+  running_ = true;
+  connect();
+  ping();
+}
+
+void redis_storage::stop() {
+  running_ = false;
+  retry_timer_.cancel();
+  deadline_timer_.cancel();
+  ping_timer_.cancel();
+  ++generation_;
+  sub_.close();
+  cmd_.close();
+  state_ = state::down;
+}
+
+void redis_storage::connect() {
+  ++generation_;
+  std::uint64_t g = generation_;
+  state_ = state::connecting;
+  since_ = std::chrono::steady_clock::now();
+  subscribed_ = false;
+  ping_outstanding_ = false;
+  ++counters_.connects;
+  auto down = [this, g](const char* which) {
+    return [this, g, which](const std::string& reason) {
+      if (g == generation_) lost(fmt::format("{}: {}", which, reason));
+    };
+  };
+  std::string err;
+  if (!sub_.open(target_.host, target_.port, {}, down("subscription"), err) ||
+      !cmd_.open(target_.host, target_.port, {}, down("commands"), err)) {
+    lost(err);
+    return;
+  }
+  auto ok = [this, g](const char* what) {
+    return [this, g, what](const redisReply* r) {
+      if (g == generation_ && r) expect_ok(r, what);
+    };
+  };
+  if (!target_.password.empty()) {
+    sub_.command({"AUTH", target_.password}, ok("AUTH"));
+    cmd_.command({"AUTH", target_.password}, ok("AUTH"));
+  }
+  if (target_.db) cmd_.command({"SELECT", std::to_string(target_.db)}, ok("SELECT"));
+  cmd_.command({"SCRIPT", "LOAD", std::string(redis_keys::write_script)}, ok("SCRIPT LOAD"));
+  sub_.command(
+      {"SUBSCRIBE", redis_keys::channel(target_.db)},
+      [this, g](const redisReply* r) {
+        if (g == generation_ && r) on_message(r);
+      },
+      true);
+  arm_deadline(connect_deadline, "connecting and subscribing");
+}
+
+bool redis_storage::expect_ok(const redisReply* r, const char* what) {
+  if (!reply_is_error(r)) return true;
+  lost(fmt::format("{} refused: {}", what, reply_text(r)));
+  return false;
+}
+
+void redis_storage::arm_deadline(std::chrono::seconds d, const char* what) {
+  std::uint64_t g = generation_;
+  deadline_timer_.expires_after(d);
+  deadline_timer_.async_wait([this, g, d, what](const boost::system::error_code& ec) {
+    if (ec || g != generation_) return;
+    if (state_ == state::connecting || state_ == state::syncing)
+      lost(fmt::format("{} took longer than {} s", what, d.count()));
+  });
+}
+
+void redis_storage::lost(const std::string& reason) {
+  ++generation_;  // every reply still on its way belongs to the old connection
+  bool was_up = state_ == state::up;
+  state_ = state::down;
+  since_ = std::chrono::steady_clock::now();
+  error_ = reason;
+  subscribed_ = false;
+  ping_outstanding_ = false;
+  deadline_timer_.cancel();
+  sub_.close();
+  cmd_.close();
+  if (!running_) return;
+  if (was_up || !reported_down_) {
+    ++counters_.outages;
+    log::event(log::event_id::shared_storage_unavailable,
+               "Shared storage Redis {} is unavailable: {}; new requests that need a "
+               "registration look-up get 503 until it is back",
+               target_.describe(), reason);
+    reported_down_ = true;
+  } else {
+    log::debug("shared storage: Redis {} still unavailable: {}", target_.describe(), reason);
+  }
+  if (on_change_) on_change_(false);
+  retry_timer_.expires_after(backoff_);
+  backoff_ = backoff_ < std::chrono::seconds(2) ? std::chrono::seconds(2) : std::chrono::seconds(5);
+  retry_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && running_ && state_ == state::down) connect();
+  });
+}
+
+void redis_storage::on_message(const redisReply* r) {
+  if (r->type == REDIS_REPLY_ERROR) {
+    lost("SUBSCRIBE refused: " + reply_text(r));
+    return;
+  }
+  if (r->type != REDIS_REPLY_ARRAY || r->elements < 3) return;
+  std::string kind = reply_text(r->element[0]);
+  if (kind == "subscribe") {
+    if (!subscribed_) {
+      subscribed_ = true;
+      begin_sync();
+    }
+  } else if (kind == "message") {
+    ++counters_.received;
+    apply(reply_text(r->element[2]));
+  }
+}
+
+void redis_storage::apply(std::string_view value) {
+  auto rec = redis_keys::record_of_value(value);
+  if (!rec) return;
+  bool applied = rec->kind == record_kind::binding ? bindings_.apply(*rec) : sessions_.apply(*rec);
+  counters_.applied += applied;
+}
+
+void redis_storage::begin_sync() {
+  state_ = state::syncing;
+  since_ = sync_started_ = std::chrono::steady_clock::now();
+  last_sync_keys_ = 0;
+  arm_deadline(resync_deadline, "synchronising");
+  // Everything held here first (Redis keeps the newer of each), then everything back.
+  std::vector<std::pair<std::uint64_t, replica_record>> all;
+  bindings_.collect(0, std::numeric_limits<std::size_t>::max(), all);
+  sessions_.collect(0, std::numeric_limits<std::size_t>::max(), all);
+  for (const auto& [k, r] : all) write(r);
+  scan("0");
+}
+
+void redis_storage::scan(const std::string& cursor) {
+  std::uint64_t g = generation_;
+  cmd_.command({"SCAN", cursor, "MATCH", std::string(redis_keys::scan_pattern), "COUNT", "1000"},
+               [this, g](const redisReply* r) {
+                 if (g != generation_ || !r) return;
+                 if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+                     r->element[1]->type != REDIS_REPLY_ARRAY) {
+                   lost("SCAN: unexpected reply " + reply_text(r));
+                   return;
+                 }
+                 std::string next = reply_text(r->element[0]);
+                 const redisReply* keys = r->element[1];
+                 for (std::size_t i = 0; i < keys->elements; ++i) {
+                   cmd_.command({"GET", reply_text(keys->element[i])},
+                                [this, g](const redisReply* v) {
+                                  if (g != generation_ || !v || v->type != REDIS_REPLY_STRING)
+                                    return;
+                                  ++last_sync_keys_;
+                                  apply(reply_text(v));
+                                });
+                 }
+                 if (next != "0") {
+                   scan(next);
+                   return;
+                 }
+                 // Replies come in order: this one comes after every GET above.
+                 cmd_.command({"PING"}, [this, g](const redisReply* p) {
+                   if (g == generation_ && p && expect_ok(p, "PING")) finish_sync();
+                 });
+               });
+}
+
+void redis_storage::finish_sync() {
+  state_ = state::up;
+  auto now = std::chrono::steady_clock::now();
+  last_sync_s_ = std::chrono::duration<double>(now - sync_started_).count();
+  since_ = now;
+  deadline_timer_.cancel();
+  backoff_ = std::chrono::seconds(1);
+  std::string what = fmt::format("{} key(s) read in {:.3f} s; {} binding(s), {} session(s) held",
+                                 last_sync_keys_, last_sync_s_, bindings_.size(), sessions_.size());
+  if (reported_down_) {
+    log::event(log::event_id::shared_storage_restored, "Shared storage Redis {} is available: {}",
+               target_.describe(), what);
+  } else {
+    log::standard("shared storage: Redis {} connected: {}", target_.describe(), what);
+  }
+  reported_down_ = false;
+  error_.clear();
+  if (on_change_) on_change_(true);
+}
+
+void redis_storage::write(const replica_record& r) {
+  if ((state_ != state::syncing && state_ != state::up) || r.expires_ms <= now_ms()) return;
+  std::string value = redis_keys::value_of(r);
+  std::uint64_t g = generation_;
+  cmd_.command({"EVALSHA", script_sha(), "1", redis_keys::key_of(r), std::to_string(r.v.stamp),
+                r.v.origin, value, std::to_string(r.expires_ms), redis_keys::channel(target_.db)},
+               [this, g](const redisReply* reply) {
+                 if (g != generation_ || !reply) return;
+                 if (reply->type == REDIS_REPLY_ERROR) {
+                   // READONLY (a replica now), NOSCRIPT (flushed), OOM: start over.
+                   ++counters_.write_errors;
+                   lost("write refused: " + reply_text(reply));
+                   return;
+                 }
+                 if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
+                   ++counters_.written;
+                 } else {
+                   ++counters_.refused_older;
+                 }
+               });
+}
+
+void redis_storage::ping() {
+  if (!running_) return;
+  if (state_ == state::up) {
+    auto now = std::chrono::steady_clock::now();
+    if (ping_outstanding_ && now - ping_sent_ >= answer_deadline) {
+      lost(fmt::format("no answer to PING within {} s", answer_deadline.count()));
+    } else if (!ping_outstanding_) {
+      ping_outstanding_ = true;
+      ping_sent_ = now;
+      std::uint64_t g = generation_;
+      cmd_.command({"PING"}, [this, g](const redisReply* r) {
+        if (g == generation_ && r) ping_outstanding_ = false;
+      });
+    }
+  }
+  ping_timer_.expires_after(ping_period);
+  ping_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) ping();
+  });
+}
+
+json redis_storage::status() const {
+  auto age =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - since_);
+  json j{{"backend", "redis"},
+         {"address", target_.describe()},
+         {"state", state_name(state_)},
+         {"state_for_s", age.count()},
+         {"channel", redis_keys::channel(target_.db)},
+         {"bindings", bindings_.size()},
+         {"tombstones", bindings_.tombstones()},
+         {"sessions", sessions_.size()},
+         {"writes_applied", counters_.written},
+         {"writes_older", counters_.refused_older},
+         {"write_errors", counters_.write_errors},
+         {"changes_received", counters_.received},
+         {"changes_applied", counters_.applied},
+         {"connects", counters_.connects},
+         {"outages", counters_.outages},
+         {"last_sync_keys", last_sync_keys_},
+         {"last_sync_s", last_sync_s_}};
+  if (!error_.empty()) j["error"] = error_;
+  return j;
+}
+
+std::vector<std::string> redis_storage::alarms() const {
+  if (!running_ || state_ == state::up) return {};
+  return {fmt::format("40008 SPR_SHARED_STORAGE_UNAVAILABLE: shared storage Redis {} is {}: {}",
+                      target_.describe(), state_name(state_),
+                      error_.empty() ? "not synchronised yet" : error_)};
+}
+
+}  // namespace sipproxy::cluster

@@ -1,0 +1,109 @@
+// The pool's shared state in Redis (shared-storage = redis://...), the alternative to
+// the peer links of cluster::pool. The replicated stores stay the instance's cache: every
+// look-up is served from memory, never by a call to Redis on the hot path. What changes
+// here is written to Redis (the versioned write script of redis_keys) and what the other
+// instances write arrives on the pub/sub channel.
+//
+// The cache's bound: a binding deleted through another instance is gone here as soon
+// as its change is published (milliseconds). When Redis or the subscription is lost,
+// or Redis stops answering for `answer_deadline` (2 s, checked every `ping_period`,
+// 1 s), the instance reports itself unavailable at once and new requests that need a
+// look-up get 503 until it has subscribed again and re-read Redis. So a deleted binding
+// is never served for longer than ping_period + answer_deadline = 3 s.
+//
+// Every (re)connection first writes everything this instance holds (bindings,
+// tombstones, sessions; older versions are refused by the script), then reads every key
+// back. So a binding Redis acknowledged is not lost when Redis restarts empty while an
+// instance still holds it, and changes made here while Redis was away reach it.
+// Reconnection after 1, 2, then every 5 s. Redis Cluster redirections (MOVED/ASK) and
+// Sentinel are not followed: one Redis server (or a floating address in front of one).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cluster/redis_connection.hpp"
+#include "cluster/replicated_binding_store.hpp"
+#include "cluster/replicated_session_table.hpp"
+#include "config/shared_storage.hpp"
+
+namespace sipproxy::cluster {
+
+inline constexpr std::chrono::seconds ping_period{1};
+inline constexpr std::chrono::seconds answer_deadline{2};
+inline constexpr std::chrono::seconds connect_deadline{2};
+inline constexpr std::chrono::seconds resync_deadline{60};
+
+class redis_storage {
+ public:
+  enum class state { down, connecting, syncing, up };
+  using availability = std::function<void(bool up)>;
+
+  redis_storage(boost::asio::io_context& io, std::string self, config::redis_target target,
+                replicated_binding_store& bindings, replicated_session_table& sessions,
+                availability on_change);
+  ~redis_storage();
+
+  // Before serving (runs the loop): connected and synchronised, or `bound` passed (the
+  // instance then starts unavailable and keeps reconnecting). For the log.
+  std::string initial_sync(std::chrono::seconds bound);
+  void start();
+  void stop();
+
+  state current() const { return state_; }
+  bool up() const { return state_ == state::up; }
+  nlohmann::json status() const;            // for sipproxyctl status/peers and /metrics
+  std::vector<std::string> alarms() const;  // the 40008 line while Redis is unavailable
+
+ private:
+  void connect();
+  void lost(const std::string& reason);
+  void begin_sync();
+  void scan(const std::string& cursor);
+  void finish_sync();
+  void write(const replica_record& r);
+  void on_message(const redisReply* r);
+  void apply(std::string_view value);
+  void ping();
+  void arm_deadline(std::chrono::seconds d, const char* what);
+  bool expect_ok(const redisReply* r, const char* what);
+
+  boost::asio::io_context& io_;
+  std::string self_;
+  config::redis_target target_;
+  replicated_binding_store& bindings_;
+  replicated_session_table& sessions_;
+  availability on_change_;
+  redis_connection cmd_;
+  redis_connection sub_;
+  boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer deadline_timer_;
+  boost::asio::steady_timer ping_timer_;
+  state state_ = state::down;
+  bool running_ = false;
+  bool subscribed_ = false;
+  bool reported_down_ = false;    // 40008 logged for this outage
+  std::uint64_t generation_ = 0;  // bumped on every (re)connection; stale replies are ignored
+  std::chrono::milliseconds backoff_{1000};
+  bool ping_outstanding_ = false;
+  std::chrono::steady_clock::time_point ping_sent_;
+  std::chrono::steady_clock::time_point since_;  // of the current state
+  std::string error_;
+  std::size_t scan_pending_ = 0;
+  struct counters {
+    std::uint64_t written = 0, refused_older = 0, write_errors = 0, received = 0, applied = 0,
+                  connects = 0, outages = 0;
+  } counters_;
+  double last_sync_s_ = 0;
+  std::size_t last_sync_keys_ = 0;
+  std::chrono::steady_clock::time_point sync_started_;
+};
+
+std::string_view state_name(redis_storage::state s);
+
+}  // namespace sipproxy::cluster
