@@ -38,8 +38,8 @@ import helpers
 import mgmt_util as mu
 from fakes import sipmsg
 from fakes.sip_server_process import SipServerProcess
-from test_pool import (bindings, invite_via, pool, register,  # noqa: F401 (pool: a fixture)
-                       wait_all_linked, wait_bindings)
+from test_pool import (bindings, invite_via, pool, register,  # noqa: F401 (fixtures:
+                       shared_storage, wait_all_linked, wait_bindings)  # pool, shared_storage)
 
 OOS_CHECK = 1
 OOS_FORCE = 1
