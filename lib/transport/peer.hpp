@@ -23,12 +23,12 @@ struct peer {
   std::string to_string() const;  // "udp:127.0.0.1:5060"
 };
 
-// Parses a numeric IPv4/IPv6 literal (brackets allowed); false (and `out` untouched) when
-// it is not one.
 // The address as text ("192.0.2.1", "2001:db8::1"), without inet_ntop's sprintf for IPv4:
 // requests get it for their Via's received parameter.
 std::string ip_text(const boost::asio::ip::address& a);
 
+// Parses a numeric IPv4/IPv6 literal (brackets allowed); false (and `out` untouched) when
+// it is not one.
 bool parse_ip(std::string_view text, boost::asio::ip::address& out);
 
 // Unmaps ::ffff:a.b.c.d to the IPv4 address, so comparisons see one form.
