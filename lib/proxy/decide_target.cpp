@@ -222,8 +222,8 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
   bool in_dialog = !sip::tag_of(out.value(sip::header_id::to)).empty();
   // MWI (RFC 3842): a registered endpoint's message-summary SUBSCRIBE goes to the Feature
   // Server.
-  if (!in_dialog && out.method() == "SUBSCRIBE" && is_message_summary(out) &&
-      env.state.shared_storage_down) {
+  if (env.state.shared_storage_down && !in_dialog && out.method() == "SUBSCRIBE" &&
+      is_message_summary(out)) {
     ctx.respond(503, "Service Unavailable (registration storage unreachable)",
                 "Retry-After: 5\r\n");
     return step_result::done;
