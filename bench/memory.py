@@ -137,7 +137,7 @@ def main():
         d = ctl(ctlbin, mgmt, "dialogs")
         peak = rss_kib(proxy.pid)
         print(f"{d.get('dialogs')} dialogs open ({d.get('transactions')} transactions): "
-              f"RSS {peak / 1024:.1f} MiB (+{(peak - after_regs) / 1024:.1f} MiB for the dialogs)")
+              f"RSS {peak / 1024:.1f} MiB (+{(peak - settled) / 1024:.1f} MiB for the dialogs)")
         uac.wait(hold_s + 180)
         time.sleep(2)
         d = ctl(ctlbin, mgmt, "dialogs")

@@ -30,7 +30,7 @@ registrar::binding binding_of(const replica_record& r) {
 }
 
 replicated_binding_store::replicated_binding_store(std::string self, hybrid_clock& clock)
-    : self_(std::move(self)), clock_(clock) {
+    : self_(std::move(self)), clock_(clock), versions_(local_.resource()) {
   origins_.push_back(self_);
 }
 

@@ -5,12 +5,14 @@
 // binding cannot bring it back. Bindings expire by absolute time, on every replica alike.
 //
 // Memory: the bindings themselves live in a memory_binding_store; the version of each is
-// 16 bytes in a side table keyed by a 64-bit record key. Tombstones keep their strings.
+// 16 bytes in a side table keyed by a 64-bit record key, in the same arena as the
+// bindings (see registrar/binding_arena.hpp). Tombstones keep their strings.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory_resource>
 #include <unordered_map>
 #include <vector>
 
@@ -72,7 +74,7 @@ class replicated_binding_store : public registrar::binding_store {
   hybrid_clock& clock_;
   sink sink_;
   registrar::memory_binding_store local_;
-  std::unordered_map<std::uint64_t, live_version> versions_;
+  std::pmr::unordered_map<std::uint64_t, live_version> versions_;  // in local_'s arena
   std::unordered_map<std::uint64_t, tombstone> tombstones_;
   std::vector<std::string> origins_;
   std::uint64_t digest_ = 0;

@@ -119,6 +119,7 @@ void proxy_core::forward(request_context& ctx) {
   response_context& rc = contexts_[ctx.server];
   rc.server = ctx.server;
   rc.request = ctx.in;
+  rc.invite = ctx.in->method() == "INVITE";
   if (ctx.out->method() == "REGISTER" && !ctx.aor.empty()) {
     // registrar-default-timeout: the lesser of it and the client's expiry goes to the SIP
     // Server (and, below, back to the endpoint in the 200 OK).
@@ -299,9 +300,11 @@ void proxy_core::release_if_finished(txn::txn_id server) {
   // so nothing needs the context for the 32 s of Timer J. An INVITE's stays until its
   // server transaction ends: more 2xx may come (forking, retransmissions), or a CANCEL.
   auto it = contexts_.find(server);
-  if (it == contexts_.end() || !it->second.final_forwarded ||
-      it->second.request->method() == "INVITE")
+  if (it == contexts_.end() || !it->second.final_forwarded) return;
+  if (it->second.invite) {
+    it->second.release_messages();
     return;
+  }
   for (const auto& b : it->second.branches) client_to_server_.erase(b.client);
   contexts_.erase(it);
 }
@@ -363,7 +366,7 @@ void proxy_core::on_client_failed(txn::txn_id client, int status) {
   if (it == contexts_.end()) return;
   branch_state* b = it->second.branch_of(client);
   if (!b || b->final_status != 0) return;
-  log::interaction("branch to {} failed: {}", it->second.request->request_uri(), status);
+  log::interaction("branch to {} failed: {}", b->target, status);
   b->final_status = status;
   if (try_next_server(it->second, *b)) return;
   finish_if_done(it->second);

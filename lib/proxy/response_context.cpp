@@ -9,6 +9,13 @@ branch_state* response_context::branch_of(txn::txn_id client) {
   return nullptr;
 }
 
+void response_context::release_messages() {
+  request.reset();
+  retry.reset();
+  registration.reset();
+  for (auto& b : branches) b.response.reset();
+}
+
 bool response_context::all_final() const {
   for (const auto& b : branches) {
     if (b.final_status == 0) return false;

@@ -40,6 +40,7 @@ struct response_context {
   txn::txn_id server = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   sip::message_ptr request;  // as received: synthesized responses are built from it
+  bool invite = false;       // request is an INVITE (kept after request is released)
   std::vector<branch_state> branches;
   bool final_forwarded = false;
   bool cancelled = false;
@@ -48,6 +49,11 @@ struct response_context {
   std::optional<std::size_t> pair;  // the SIP Server pair on the other end, if any
 
   branch_state* branch_of(txn::txn_id client);
+  // Once an INVITE's final response has gone upstream the context only routes further 2xx
+  // (forking, retransmissions) and answers a late CANCEL, for the 32 s of Timer L: the
+  // messages it held for choosing and retrying branches are released. At 1000 calls per
+  // second some 32,000 such contexts wait at once.
+  void release_messages();
   bool all_final() const;
   // §16.7 step 6: a 6xx if any, else the lowest class; nullptr while pending.
   const branch_state* best() const;

@@ -35,13 +35,18 @@ bool client_invite_transaction::on_response(const sip::message_ptr& response) {
       disarm(0);
       disarm(1);
       disarm(2);
+      // From here on nothing is retransmitted or cancelled: the request and its wire copy
+      // go, as in the other transactions that only absorb retransmissions.
+      std::string().swap(wire_);
       if (status < 300) {
         state_ = state::accepted;
+        release_request();
         arm(1, timer_m, host_.timing().timeout());
         return true;
       }
       state_ = state::completed;
       ack_ = sip::build_ack(*request_, *response);
+      release_request();
       host_.transmit(peer_, ack_);
       if (reliable()) {
         state_ = state::terminated;

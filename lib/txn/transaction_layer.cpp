@@ -328,7 +328,7 @@ void transaction_layer::cancel(txn_id client) {
 
 void transaction_layer::send_cancel(txn_id client) {
   auto it = all_.find(client);
-  if (it == all_.end()) return;
+  if (it == all_.end() || !it->second->request()) return;  // final received: nothing to cancel
   auto cancel = sip::parse(sip::build_cancel(*it->second->request())).msg;
   if (!cancel) return;
   auto key = client_key(*cancel);

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <initializer_list>
+#include <optional>
+
+#include "sip/parser.hpp"
 
 namespace sipproxy::proxy {
 namespace {
@@ -68,6 +71,29 @@ TEST(response_context, branch_of_finds_by_client_id) {
   rc.branch_of(11)->final_status = 486;
   ASSERT_NE(rc.best(), nullptr);
   EXPECT_EQ(rc.best()->final_status / 100, 4);
+}
+
+TEST(response_context, release_messages_keeps_what_routes_later_responses) {
+  auto rc = with({200, 486});
+  rc.server = 7;
+  rc.invite = true;
+  rc.final_forwarded = true;
+  rc.request = sip::parse("INVITE sip:a@example.com SIP/2.0\r\nContent-Length: 0\r\n\r\n").msg;
+  ASSERT_TRUE(rc.request);
+  rc.branches[1].response = rc.request;
+  rc.retry = retry_state{rc.request, {}, {}};
+  rc.pair = 2;
+  rc.release_messages();
+  EXPECT_FALSE(rc.request);
+  EXPECT_FALSE(rc.retry);
+  EXPECT_FALSE(rc.branches[1].response);
+  // What a late 2xx or CANCEL needs is still there.
+  EXPECT_EQ(rc.server, 7u);
+  EXPECT_TRUE(rc.invite);
+  EXPECT_TRUE(rc.final_forwarded);
+  ASSERT_NE(rc.branch_of(10), nullptr);
+  EXPECT_EQ(rc.branch_of(10)->final_status, 200);
+  EXPECT_EQ(rc.pair, std::optional<std::size_t>(2));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "registrar/binding_store.hpp"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -197,8 +198,7 @@ TEST(memory_binding_store, put_after_remove_all_works) {
 
 TEST(memory_binding_store, by_contact_matches_by_contact_key) {
   memory_binding_store s;
-  s.put(make("sip:1000@example.com", "sip:1000@Phone.Example.com;transport=tcp",
-             t0 + seconds(60)));
+  s.put(make("sip:1000@example.com", "sip:1000@Phone.Example.com;transport=tcp", t0 + seconds(60)));
   auto a = s.by_contact("sip:1000@phone.example.COM:5060");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->aor, "sip:1000@example.com");
@@ -345,6 +345,41 @@ TEST(memory_binding_store, one_hundred_thousand_bindings) {
   EXPECT_EQ(s.size(), static_cast<std::size_t>(n) - due);
   EXPECT_EQ(s.expire(t0 + seconds(3660)), static_cast<std::size_t>(n) - due);
   EXPECT_EQ(s.size(), 0u);
+}
+
+// The bindings' memory comes from the store's arena, not the heap, so the transient
+// allocations of the REGISTERs around them cannot pin heap pages (binding_arena.hpp).
+binding long_lived(int i) {
+  std::string user = "subscriber-with-a-long-name-" + std::to_string(i);
+  binding b = make("sip:" + user + "@contact-centre.example.com",
+                   "sip:" + user + "@198.51.100.77:5070;transport=udp", t0 + seconds(3600));
+  b.call_id = "a-call-id-longer-than-the-small-string-buffer-" + std::to_string(i);
+  return b;
+}
+
+TEST(memory_binding_store, bindings_live_in_the_arena_not_on_the_heap) {
+  memory_binding_store s;
+  std::size_t arena_before = s.arena_bytes();
+  std::size_t heap_before = mallinfo2().uordblks;
+  for (int i = 0; i < 10000; ++i) s.put(long_lived(i));
+  std::size_t heap_growth = mallinfo2().uordblks - heap_before;
+  std::size_t arena_growth = s.arena_bytes() - arena_before;
+  EXPECT_GE(arena_growth, 10000u * 150);  // three long strings and an AOR key each
+  EXPECT_LT(heap_growth, arena_growth / 20) << heap_growth << " bytes of heap";
+  ASSERT_EQ(s.lookup(long_lived(42).aor).size(), 1u);
+  EXPECT_EQ(s.lookup(long_lived(42).aor)[0].call_id, long_lived(42).call_id);
+}
+
+TEST(memory_binding_store, arena_is_reused_after_bindings_go) {
+  memory_binding_store s;
+  for (int i = 0; i < 5000; ++i) s.put(long_lived(10000 + i));  // same lengths throughout
+  std::size_t full = s.arena_bytes();
+  EXPECT_EQ(s.expire(t0 + seconds(3600)), 5000u);
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 5000; ++i) s.put(long_lived(10000 * (round + 2) + i));
+    EXPECT_EQ(s.expire(t0 + seconds(3600)), 5000u);
+  }
+  EXPECT_LE(s.arena_bytes(), full + full / 4);  // no growth without bound
 }
 
 }  // namespace

@@ -148,6 +148,30 @@ TEST_F(client_invite, two_hundred_is_not_acked_and_retransmissions_reach_the_tu)
   EXPECT_EQ(sent_count(), 1u);
 }
 
+// Accepted and Completed only absorb retransmissions: the request goes (at 1000 calls per
+// second some 32,000 INVITE client transactions wait out Timer M at once), and a late
+// CANCEL finds nothing to cancel.
+TEST_F(client_invite, final_response_releases_the_request) {
+  txn_id id = send_invite();
+  EXPECT_GT(invite.use_count(), 1);
+  receive(200, "OK");
+  EXPECT_EQ(invite.use_count(), 1);  // this test's reference only
+  layer.cancel(id);
+  advance(1s);
+  EXPECT_EQ(sent_count(), 1u);  // no CANCEL, no INVITE retransmission
+  receive(200, "OK");
+  EXPECT_EQ(tu.responses.size(), 2u);
+}
+
+TEST_F(client_invite, non_2xx_final_releases_the_request_but_keeps_its_ack) {
+  send_invite();
+  receive(486, "Busy Here");
+  EXPECT_EQ(invite.use_count(), 1);
+  std::string ack = last_sent().bytes;
+  receive(486, "Busy Here");
+  EXPECT_EQ(last_sent().bytes, ack);
+}
+
 TEST_F(client_invite, cancel_before_provisional_waits_for_one) {
   txn_id id = send_invite();
   layer.cancel(id);
