@@ -144,17 +144,25 @@ def wait_until(pred, what: str, timeout: float = 20.0, step: float = 0.1):
 class RedisCluster:
     """`masters` cluster-enabled redis-servers, no replicas, every slot served."""
 
-    def __init__(self, workdir: Path, masters: int = 3):
+    def __init__(self, workdir: Path, masters: int = 3, password: str | None = None):
+        self.password = password
+        self.dead_port = helpers.free_port()
         self.nodes = []
         for _ in range(masters):
             port = helpers.free_port()
-            self.nodes.append(RedisServer(workdir, port=port, extra=[
+            self.nodes.append(RedisServer(workdir, port=port, password=password, extra=[
                 "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf",
                 "--cluster-port", str(helpers.free_port()), "--cluster-node-timeout", "3000"]))
 
     @property
     def url(self) -> str:
-        return "redis-cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
+        auth = f":{self.password}@" if self.password else ""
+        return "redis-cluster://" + auth + self.seeds
+
+    @property
+    def seeds(self) -> str:
+        """A seed where nothing listens first: every connection asks them in turn."""
+        return ",".join(f"127.0.0.1:{p}" for p in [self.dead_port, *(n.port for n in self.nodes)])
 
     def start(self, timeout: float = 30.0) -> "RedisCluster":
         assert REDIS_CLI, "redis-cli is not installed"
@@ -162,7 +170,8 @@ class RedisCluster:
             n.start()
         r = subprocess.run([REDIS_CLI, "--cluster", "create",
                             *(f"127.0.0.1:{n.port}" for n in self.nodes),
-                            "--cluster-replicas", "0", "--cluster-yes"],
+                            "--cluster-replicas", "0", "--cluster-yes",
+                            *(["-a", self.password, "--no-auth-warning"] if self.password else [])],
                            capture_output=True, text=True, timeout=timeout)
         assert r.returncode == 0, f"redis-cli --cluster create failed:\n{r.stdout}\n{r.stderr}"
         for n in self.nodes:
@@ -214,12 +223,14 @@ class RedisSentinels:
     """A master, one replica of it, and `count` sentinels monitoring it as
     `name` (quorum 1, down after 1 s, failover timeout 5 s)."""
 
-    def __init__(self, workdir: Path, count: int = 3, name: str = "m"):
+    def __init__(self, workdir: Path, count: int = 3, name: str = "m",
+                 password: str | None = None):
         self.workdir = workdir
         self.name = name
-        self.master = RedisServer(workdir)
-        self.replica = RedisServer(workdir, extra=["--replicaof", "127.0.0.1",
-                                                   str(self.master.port)])
+        self.password = password
+        self.master = RedisServer(workdir, password=password)
+        self.replica = RedisServer(workdir, password=password,
+                                   extra=["--replicaof", "127.0.0.1", str(self.master.port)])
         self.ports = [helpers.free_port() for _ in range(count)]
         # A sentinel address where nothing listens, first: every connection asks
         # the sentinels in turn.
@@ -228,7 +239,8 @@ class RedisSentinels:
 
     @property
     def url(self) -> str:
-        return ("redis-sentinel://" + ",".join(f"127.0.0.1:{p}"
+        auth = f":{self.password}@" if self.password else ""
+        return ("redis-sentinel://" + auth + ",".join(f"127.0.0.1:{p}"
                                               for p in [self.dead_port, *self.ports])
                 + f"/{self.name}")
 
@@ -247,7 +259,9 @@ class RedisSentinels:
                 f"sentinel monitor {self.name} 127.0.0.1 {self.master.port} 1",
                 f"sentinel down-after-milliseconds {self.name} 1000",
                 f"sentinel failover-timeout {self.name} 5000",
-                f"sentinel parallel-syncs {self.name} 1", ""]))
+                f"sentinel parallel-syncs {self.name} 1",
+                *([f"sentinel auth-pass {self.name} {self.password}"] if self.password else []),
+                ""]))
             self.procs.append(subprocess.Popen([REDIS_SERVER, str(conf), "--sentinel"],
                                                stdout=subprocess.DEVNULL,
                                                stderr=subprocess.STDOUT))

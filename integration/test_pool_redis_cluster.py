@@ -1,6 +1,8 @@
 """The pool with shared-storage = redis-cluster://...: the three instances of
 test_pool.py over a real 3-master Redis Cluster on 127.0.0.1 (RedisCluster in
 redis_server.py: no replicas, no persistence, every port from free_port()).
+The URL lists a seed where nothing listens first, so every connection asks the
+seeds in turn.
 
 * the pool tests that do not look at the peer links pass unchanged, and a
   binding deleted through one instance is gone on the others within the
@@ -40,8 +42,10 @@ pytestmark = pytest.mark.skipif(REDIS_SERVER is None or REDIS_CLI is None,
 
 
 @pytest.fixture
-def cluster(tmp_path):
-    c = RedisCluster(tmp_path).start()
+def cluster(tmp_path, request):
+    """With requirepass on every data node when parametrised (indirect) with a
+    password, which the URL then carries."""
+    c = RedisCluster(tmp_path, password=getattr(request, "param", None)).start()
     yield c
     c.stop()
 
@@ -160,12 +164,14 @@ def test_cluster_restarted_instance_has_current_state_when_ready(pool, cluster, 
         helpers.tail(i2.log_path, 30)
 
 
+@pytest.mark.parametrize("cluster", [None, "s3cret"], ids=["open", "password"],
+                         indirect=True)
 def test_cluster_peers_and_status_show_the_masters(pool, cluster, sip_client):
     _, (i1, i2), _, _ = registered_everywhere(pool, sip_client, n=2)
     text = mu.ctl("peers", target=i1.mgmt)
     assert text.rc == 0, str(text)
-    assert f"shared storage: Redis {cluster.url.replace('redis-cluster://', 'cluster ')}, up" \
-        in text.out, text.out
+    assert f"shared storage: Redis cluster {cluster.seeds}, up" in text.out, text.out
+    assert cluster.password is None or cluster.password not in text.out, text.out
     assert "cluster: 3 master(s), subscribed on 127.0.0.1:" in text.out, text.out
     for n in cluster.nodes:
         assert re.search(rf"master 127\.0\.0\.1:{n.port} slots [0-9,-]+ \(\d+\)", text.out), \

@@ -35,8 +35,10 @@ pytestmark = pytest.mark.skipif(REDIS_SERVER is None,
 
 
 @pytest.fixture
-def sentinels(tmp_path):
-    s = RedisSentinels(tmp_path).start()
+def sentinels(tmp_path, request):
+    """With requirepass on every data node when parametrised (indirect) with a
+    password, which the URL then carries."""
+    s = RedisSentinels(tmp_path, password=getattr(request, "param", None)).start()
     yield s
     s.stop()
 
@@ -115,6 +117,8 @@ def test_sentinel_failover_is_followed_by_switch_master(pool, sentinels, sip_cli
     assert rx.msg.ruri == after, rx.describe()
 
 
+@pytest.mark.parametrize("sentinels", [None, "s3cret"], ids=["open", "password"],
+                         indirect=True)
 def test_sentinel_peers_and_status_show_the_master(pool, sentinels, sip_client):
     _, (i1, i2), _, _ = registered_everywhere(pool, sip_client, n=2)
     text = mu.ctl("peers", target=i1.mgmt)
