@@ -142,13 +142,17 @@ def wait_until(pred, what: str, timeout: float = 20.0, step: float = 0.1):
 
 
 class RedisCluster:
-    """`masters` cluster-enabled redis-servers, no replicas, every slot served."""
+    """`masters` cluster-enabled redis-servers (and `replicas` replicas of each),
+    every slot served."""
 
-    def __init__(self, workdir: Path, masters: int = 3, password: str | None = None):
+    def __init__(self, workdir: Path, masters: int = 3, password: str | None = None,
+                 replicas: int = 0):
         self.password = password
+        self.masters = masters
+        self.replicas = replicas
         self.dead_port = helpers.free_port()
         self.nodes = []
-        for _ in range(masters):
+        for _ in range(masters * (1 + replicas)):
             port = helpers.free_port()
             self.nodes.append(RedisServer(workdir, port=port, password=password, extra=[
                 "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf",
@@ -170,15 +174,22 @@ class RedisCluster:
             n.start()
         r = subprocess.run([REDIS_CLI, "--cluster", "create",
                             *(f"127.0.0.1:{n.port}" for n in self.nodes),
-                            "--cluster-replicas", "0", "--cluster-yes",
+                            "--cluster-replicas", str(self.replicas), "--cluster-yes",
                             *(["-a", self.password, "--no-auth-warning"] if self.password else [])],
                            capture_output=True, text=True, timeout=timeout)
         assert r.returncode == 0, f"redis-cli --cluster create failed:\n{r.stdout}\n{r.stderr}"
         for n in self.nodes:
-            wait_until(lambda n=n: "cluster_state:ok" in n.command("CLUSTER", "INFO")
-                       and len(n.command("CLUSTER", "SLOTS")) == len(self.nodes),
-                       f"cluster_state:ok on {n.port}", timeout)
+            wait_until(lambda n=n: self.healthy(n), f"cluster_state:ok on {n.port}", timeout)
         return self
+
+    def healthy(self, n: RedisServer) -> bool:
+        """cluster_state:ok, `masters` ranges, each with all its replicas."""
+        slots = n.command("CLUSTER", "SLOTS")
+        return ("cluster_state:ok" in n.command("CLUSTER", "INFO") and len(slots) == self.masters
+                and all(len(r) - 2 == 1 + self.replicas for r in slots))
+
+    def live(self) -> RedisServer:
+        return next(n for n in self.nodes if n.proc is not None)
 
     def stop(self) -> None:
         for n in self.nodes:
@@ -188,10 +199,10 @@ class RedisCluster:
         return node.command("CLUSTER", "MYID")
 
     def slot_of(self, key: str) -> int:
-        return self.nodes[0].command("CLUSTER", "KEYSLOT", key)
+        return self.live().command("CLUSTER", "KEYSLOT", key)
 
     def owner(self, slot: int) -> RedisServer:
-        for first, last, master, *_ in self.nodes[0].command("CLUSTER", "SLOTS"):
+        for first, last, master, *_ in self.live().command("CLUSTER", "SLOTS"):
             if first <= slot <= last:
                 return next(n for n in self.nodes if n.port == master[1])
         raise AssertionError(f"no node serves slot {slot}")

@@ -12,6 +12,9 @@ seeds in turn.
 * a slot migrated while the pool writes to it (MIGRATING/IMPORTING, MIGRATE,
   SETSLOT NODE) is followed through -ASK and then -MOVED, with no binding lost;
 * a restarted instance reads every master back before it reports ready;
+* with a replica per master: the master of an AOR's slot killed (SIGKILL) →
+  40008, the cluster promotes its replica, 40009; the binding still resolves
+  and a new one is stored on the promoted replica;
 * `sipproxyctl peers` and `status` show the mode, the masters and their slots.
 
 Skipped (with the reason) only when redis-server or redis-cli is missing."""
@@ -22,11 +25,12 @@ import re
 
 import pytest
 
+import ha
 import helpers
 import mgmt_util as mu
 from fakes.registrar_server import register_request
 from redis_server import REDIS_CLI, REDIS_SERVER, RedisCluster, wait_until
-from test_pool_redis import DELETE_BOUND, storage  # the bound, events, status
+from test_pool_redis import DELETE_BOUND, RESTORED, UNAVAILABLE, storage  # bound, events, status
 from test_pool import (DOMAIN, bindings, invite_via, pool, register,  # noqa: F401 (fixture)
                        registered_everywhere, restarted_instance_has_current_state,
                        unregister_via_last,
@@ -43,9 +47,9 @@ pytestmark = pytest.mark.skipif(REDIS_SERVER is None or REDIS_CLI is None,
 
 @pytest.fixture
 def cluster(tmp_path, request):
-    """With requirepass on every data node when parametrised (indirect) with a
-    password, which the URL then carries."""
-    c = RedisCluster(tmp_path, password=getattr(request, "param", None)).start()
+    """Parametrised (indirect) with RedisCluster's keywords: password (then
+    requirepass on every node, and the URL carries it), replicas."""
+    c = RedisCluster(tmp_path, **getattr(request, "param", {})).start()
     yield c
     c.stop()
 
@@ -164,7 +168,7 @@ def test_cluster_restarted_instance_has_current_state_when_ready(pool, cluster, 
         helpers.tail(i2.log_path, 30)
 
 
-@pytest.mark.parametrize("cluster", [None, "s3cret"], ids=["open", "password"],
+@pytest.mark.parametrize("cluster", [{}, {"password": "s3cret"}], ids=["open", "password"],
                          indirect=True)
 def test_cluster_peers_and_status_show_the_masters(pool, cluster, sip_client):
     _, (i1, i2), _, _ = registered_everywhere(pool, sip_client, n=2)
@@ -182,3 +186,31 @@ def test_cluster_peers_and_status_show_the_masters(pool, cluster, sip_client):
     status = mu.ctl("status", target=i1.mgmt)
     assert "shared storage: Redis cluster 127.0.0.1:" in status.out and \
         "up (3 master(s))" in status.out, status.out
+
+
+@pytest.mark.parametrize("cluster", [{"replicas": 1}], ids=["replicas"], indirect=True)
+def test_cluster_master_killed_replica_promoted(pool, cluster, sip_client):
+    fake, (i1, i2), c, before = registered_everywhere(pool, sip_client, n=2)
+    aor = f"sip:1000@{DOMAIN}"
+    slot = cluster.slot_of(aor)
+    victim = cluster.owner(slot)
+    marks = {i.name: len(ha.log_lines(i, UNAVAILABLE)) for i in (i1, i2)}
+    restored = {i.name: len(ha.log_lines(i, RESTORED)) for i in (i1, i2)}
+    victim.kill()
+    for inst in (i1, i2):
+        ha.wait_log(inst, UNAVAILABLE, 10.0, after=marks[inst.name])
+    promoted = wait_until(lambda: "cluster_state:ok" in cluster.live().command("CLUSTER", "INFO")
+                          and cluster.owner(slot) is not victim and cluster.owner(slot),
+                          "the cluster promotes the replica", 40.0)
+    for inst in (i1, i2):
+        ha.wait_log(inst, RESTORED, 40.0, after=restored[inst.name])
+        s = storage(inst)
+        assert s["state"] == "up" and f"127.0.0.1:{victim.port}" not in \
+            [m["address"] for m in s["masters"]], s
+    rx = invite_via(fake, i2, c)
+    assert rx.msg.ruri == before, rx.describe()
+    c2 = sip_client(i2.addr, name="after-failover")
+    after = f"sip:1000@127.0.0.1:{c2.port}"
+    register(c2, i2, fake, after)
+    wait_bindings(i1, lambda b: len(b) == 2, "the binding made after the failover")
+    assert any(after in k for k in cluster.keys(promoted)), cluster.keys(promoted)
