@@ -295,10 +295,15 @@ class RedisSentinels:
             s.sendall(_encode(*args))
             return _read(f)
 
+    def kill_sentinel(self, port: int) -> None:
+        p = self.procs[self.ports.index(port)]
+        p.kill()
+        p.wait(timeout=10)
+
     def named_master(self) -> int:
         """The master's port as the first live sentinel names it."""
-        return int(self.sentinel(self.ports[0], "SENTINEL", "get-master-addr-by-name",
-                                 self.name)[1])
+        port = next(pt for pt, p in zip(self.ports, self.procs) if p.poll() is None)
+        return int(self.sentinel(port, "SENTINEL", "get-master-addr-by-name", self.name)[1])
 
     def stop(self) -> None:
         for p in self.procs:

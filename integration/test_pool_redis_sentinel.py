@@ -11,6 +11,8 @@ nothing listens first, so every connection asks the sentinels in turn.
   new ones are stored on the new master;
 * a failover the sentinels are asked for (SENTINEL FAILOVER, the old master
   alive and turned replica) is followed through +switch-master;
+* the sentinel watched for +switch-master killed: another is watched, the
+  storage stays up;
 * `sipproxyctl peers` and `status` show the mode and the master in use.
 
 Skipped (with the reason) only when redis-server is not installed."""
@@ -115,6 +117,19 @@ def test_sentinel_failover_is_followed_by_switch_master(pool, sentinels, sip_cli
     assert any(after in k for k in binding_keys(new)), binding_keys(new)
     rx = invite_via(fake, i2, c2)  # the newest binding, from the other instance
     assert rx.msg.ruri == after, rx.describe()
+
+
+def test_sentinel_lost_sentinel_does_not_affect_the_storage(pool, sentinels, sip_client):
+    fake, (i1, i2), c, before = registered_everywhere(pool, sip_client, n=2)
+    watched = storage(i1)["named_by"]
+    marks = len(ha.log_lines(i1, UNAVAILABLE))
+    sentinels.kill_sentinel(int(watched.rsplit(":", 1)[1]))
+    # Another sentinel is watched a second later; the storage stays up meanwhile.
+    wait_until(lambda: storage(i1)["named_by"] != watched, "another sentinel watched", 10.0)
+    assert storage(i1)["state"] == "up" and len(ha.log_lines(i1, UNAVAILABLE)) == marks, \
+        ha.log_lines(i1, UNAVAILABLE)
+    rx = invite_via(fake, i1, c)
+    assert rx.msg.ruri == before, rx.describe()
 
 
 @pytest.mark.parametrize("sentinels", [None, "s3cret"], ids=["open", "password"],
