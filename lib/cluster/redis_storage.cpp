@@ -60,8 +60,7 @@ redis_storage::redis_storage(asio::io_context& io, std::string self, config::red
       bindings_(bindings),
       sessions_(sessions),
       on_change_(std::move(on_change)),
-      cmd_(io),
-      sub_(io),
+      router_(make_redis_router(io, target_)),
       retry_timer_(io),
       deadline_timer_(io),
       ping_timer_(io),
@@ -75,8 +74,7 @@ redis_storage::~redis_storage() {
   bindings_.set_sink({});
   sessions_.set_sink({});
   running_ = false;
-  sub_.close();
-  cmd_.close();
+  router_->close();
 }
 
 std::string redis_storage::initial_sync(std::chrono::seconds bound) {
@@ -90,10 +88,10 @@ std::string redis_storage::initial_sync(std::chrono::seconds bound) {
   }
   if (state_ == state::up)
     return fmt::format("Redis {}: {} key(s) read in {:.3f} s ({} binding(s), {} session(s) held)",
-                       target_.describe(), last_sync_keys_, last_sync_s_, bindings_.size(),
+                       router_->describe(), last_sync_keys_, last_sync_s_, bindings_.size(),
                        sessions_.size());
   return fmt::format("Redis {} is not available yet ({}): starting without it, retrying",
-                     target_.describe(), error_.empty() ? "no answer within the bound" : error_);
+                     router_->describe(), error_.empty() ? "no answer within the bound" : error_);
 }
 
 void redis_storage::start() {
@@ -109,8 +107,7 @@ void redis_storage::stop() {
   deadline_timer_.cancel();
   ping_timer_.cancel();
   ++generation_;
-  sub_.close();
-  cmd_.close();
+  router_->close();
   state_ = state::down;
 }
 
@@ -120,36 +117,16 @@ void redis_storage::connect() {
   state_ = state::connecting;
   since_ = std::chrono::steady_clock::now();
   subscribed_ = false;
-  ping_outstanding_ = false;
+  pings_outstanding_ = 0;
   ++counters_.connects;
-  auto down = [this, g](const char* which) {
-    return [this, g, which](const std::string& reason) {
-      if (g == generation_) lost(fmt::format("{}: {}", which, reason));
-    };
-  };
-  std::string err;
-  if (!sub_.open(target_.host, target_.port, {}, down("subscription"), err) ||
-      !cmd_.open(target_.host, target_.port, {}, down("commands"), err)) {
-    lost(err);
-    return;
-  }
-  auto ok = [this, g](const char* what) {
-    return [this, g, what](const redisReply* r) {
-      if (g == generation_ && r) expect_ok(r, what);
-    };
-  };
-  if (!target_.password.empty()) {
-    sub_.command({"AUTH", target_.password}, ok("AUTH"));
-    cmd_.command({"AUTH", target_.password}, ok("AUTH"));
-  }
-  if (target_.db) cmd_.command({"SELECT", std::to_string(target_.db)}, ok("SELECT"));
-  cmd_.command({"SCRIPT", "LOAD", std::string(redis_keys::write_script)}, ok("SCRIPT LOAD"));
-  sub_.command(
-      {"SUBSCRIBE", redis_keys::channel(target_.db)},
+  router_->open(
+      redis_keys::channel(target_.db),
       [this, g](const redisReply* r) {
         if (g == generation_ && r) on_message(r);
       },
-      true);
+      [this, g](const std::string& reason) {
+        if (g == generation_) lost(reason);
+      });
   arm_deadline(connect_deadline, "connecting and subscribing");
 }
 
@@ -176,20 +153,19 @@ void redis_storage::lost(const std::string& reason) {
   since_ = std::chrono::steady_clock::now();
   error_ = reason;
   subscribed_ = false;
-  ping_outstanding_ = false;
+  pings_outstanding_ = 0;
   deadline_timer_.cancel();
-  sub_.close();
-  cmd_.close();
+  router_->close();
   if (!running_) return;
   if (was_up || !reported_down_) {
     ++counters_.outages;
     log::event(log::event_id::shared_storage_unavailable,
                "Shared storage Redis {} is unavailable: {}; new requests that need a "
                "registration look-up get 503 until it is back",
-               target_.describe(), reason);
+               router_->describe(), reason);
     reported_down_ = true;
   } else {
-    log::debug("shared storage: Redis {} still unavailable: {}", target_.describe(), reason);
+    log::debug("shared storage: Redis {} still unavailable: {}", router_->describe(), reason);
   }
   if (on_change_) on_change_(false);
   retry_timer_.expires_after(backoff_);
@@ -228,45 +204,72 @@ void redis_storage::begin_sync() {
   state_ = state::syncing;
   since_ = sync_started_ = std::chrono::steady_clock::now();
   last_sync_keys_ = 0;
+  gets_pending_ = 0;
+  scan_done_ = false;
   arm_deadline(resync_deadline, "synchronising");
-  // Everything held here first (Redis keeps the newer of each), then everything back.
+  // The script on every data node first (a node that lacks it later gets EVAL).
+  std::uint64_t g = generation_;
+  for (std::size_t n = 0; n < router_->node_count(); ++n)
+    router_->command_on(n, {"SCRIPT", "LOAD", std::string(redis_keys::write_script)},
+                        [this, g](const redisReply* r) {
+                          if (g == generation_ && r) expect_ok(r, "SCRIPT LOAD");
+                        });
+  // Everything held here (Redis keeps the newer of each), then everything back.
   std::vector<std::pair<std::uint64_t, replica_record>> all;
   bindings_.collect(0, std::numeric_limits<std::size_t>::max(), all);
   sessions_.collect(0, std::numeric_limits<std::size_t>::max(), all);
   for (const auto& [k, r] : all) write(r);
-  scan("0");
+  scan(0, "0");
 }
 
-void redis_storage::scan(const std::string& cursor) {
+// One data node after the other; each key found is read where its slot is served.
+void redis_storage::scan(std::size_t node, const std::string& cursor) {
+  if (node >= router_->node_count()) {
+    scan_done_ = true;
+    scanned();
+    return;
+  }
   std::uint64_t g = generation_;
-  cmd_.command({"SCAN", cursor, "MATCH", std::string(redis_keys::scan_pattern), "COUNT", "1000"},
-               [this, g](const redisReply* r) {
-                 if (g != generation_ || !r) return;
-                 if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-                     r->element[1]->type != REDIS_REPLY_ARRAY) {
-                   lost("SCAN: unexpected reply " + reply_text(r));
-                   return;
-                 }
-                 std::string next = reply_text(r->element[0]);
-                 const redisReply* keys = r->element[1];
-                 for (std::size_t i = 0; i < keys->elements; ++i) {
-                   cmd_.command({"GET", reply_text(keys->element[i])},
-                                [this, g](const redisReply* v) {
-                                  if (g != generation_ || !v || v->type != REDIS_REPLY_STRING)
-                                    return;
-                                  ++last_sync_keys_;
-                                  apply(reply_text(v));
-                                });
-                 }
-                 if (next != "0") {
-                   scan(next);
-                   return;
-                 }
-                 // Replies come in order: this one comes after every GET above.
-                 cmd_.command({"PING"}, [this, g](const redisReply* p) {
-                   if (g == generation_ && p && expect_ok(p, "PING")) finish_sync();
-                 });
-               });
+  router_->command_on(
+      node, {"SCAN", cursor, "MATCH", std::string(redis_keys::scan_pattern), "COUNT", "1000"},
+      [this, g, node](const redisReply* r) {
+        if (g != generation_ || !r) return;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[1]->type != REDIS_REPLY_ARRAY) {
+          lost("SCAN: unexpected reply " + reply_text(r));
+          return;
+        }
+        std::string next = reply_text(r->element[0]);
+        const redisReply* keys = r->element[1];
+        for (std::size_t i = 0; i < keys->elements; ++i) read_back(reply_text(keys->element[i]));
+        if (next != "0") {
+          scan(node, next);
+        } else {
+          scan(node + 1, "0");
+        }
+      });
+}
+
+void redis_storage::read_back(const std::string& key) {
+  std::uint64_t g = generation_;
+  ++gets_pending_;
+  router_->command(key, {"GET", key}, [this, g](const redisReply* v) {
+    if (g != generation_ || !v) return;
+    --gets_pending_;
+    if (v->type == REDIS_REPLY_ERROR) {  // CLUSTERDOWN, LOADING: start over
+      lost("GET refused: " + reply_text(v));
+      return;
+    }
+    if (v->type == REDIS_REPLY_STRING) {
+      ++last_sync_keys_;
+      apply(reply_text(v));
+    }
+    scanned();
+  });
+}
+
+void redis_storage::scanned() {
+  if (state_ == state::syncing && scan_done_ && gets_pending_ == 0) finish_sync();
 }
 
 void redis_storage::finish_sync() {
@@ -280,9 +283,9 @@ void redis_storage::finish_sync() {
                                  last_sync_keys_, last_sync_s_, bindings_.size(), sessions_.size());
   if (reported_down_) {
     log::event(log::event_id::shared_storage_restored, "Shared storage Redis {} is available: {}",
-               target_.describe(), what);
+               router_->describe(), what);
   } else {
-    log::standard("shared storage: Redis {} connected: {}", target_.describe(), what);
+    log::standard("shared storage: Redis {} connected: {}", router_->describe(), what);
   }
   reported_down_ = false;
   error_.clear();
@@ -291,39 +294,54 @@ void redis_storage::finish_sync() {
 
 void redis_storage::write(const replica_record& r) {
   if ((state_ != state::syncing && state_ != state::up) || r.expires_ms <= now_ms()) return;
-  std::string value = redis_keys::value_of(r);
+  eval(r, true);
+}
+
+// By EVALSHA; a node without the script (NOSCRIPT: restarted, flushed, or one the
+// cluster's map added since SCRIPT LOAD) gets it with EVAL, which also caches it there.
+void redis_storage::eval(const replica_record& r, bool by_sha) {
+  std::string key = redis_keys::key_of(r);
   std::uint64_t g = generation_;
-  cmd_.command({"EVALSHA", script_sha(), "1", redis_keys::key_of(r), std::to_string(r.v.stamp),
-                r.v.origin, value, std::to_string(r.expires_ms), redis_keys::channel(target_.db)},
-               [this, g](const redisReply* reply) {
-                 if (g != generation_ || !reply) return;
-                 if (reply->type == REDIS_REPLY_ERROR) {
-                   // READONLY (a replica now), NOSCRIPT (flushed), OOM: start over.
-                   ++counters_.write_errors;
-                   lost("write refused: " + reply_text(reply));
-                   return;
-                 }
-                 if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
-                   ++counters_.written;
-                 } else {
-                   ++counters_.refused_older;
-                 }
-               });
+  router_->command(
+      key,
+      {by_sha ? "EVALSHA" : "EVAL", by_sha ? script_sha() : std::string(redis_keys::write_script),
+       "1", key, std::to_string(r.v.stamp), r.v.origin, redis_keys::value_of(r),
+       std::to_string(r.expires_ms), redis_keys::channel(target_.db)},
+      [this, g, by_sha, r](const redisReply* reply) {
+        if (g != generation_ || !reply) return;
+        if (reply->type == REDIS_REPLY_ERROR) {
+          if (by_sha && reply_text(reply).rfind("NOSCRIPT", 0) == 0) {
+            eval(r, false);
+            return;
+          }
+          // READONLY (a replica now), CLUSTERDOWN, OOM: start over.
+          ++counters_.write_errors;
+          lost("write refused: " + reply_text(reply));
+          return;
+        }
+        if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
+          ++counters_.written;
+        } else {
+          ++counters_.refused_older;
+        }
+      });
 }
 
 void redis_storage::ping() {
   if (!running_) return;
   if (state_ == state::up) {
     auto now = std::chrono::steady_clock::now();
-    if (ping_outstanding_ && now - ping_sent_ >= answer_deadline) {
+    if (pings_outstanding_ && now - ping_sent_ >= answer_deadline) {
       lost(fmt::format("no answer to PING within {} s", answer_deadline.count()));
-    } else if (!ping_outstanding_) {
-      ping_outstanding_ = true;
+    } else if (!pings_outstanding_) {
+      // Every data node: in a cluster, the subscription's node is one of them.
+      pings_outstanding_ = router_->node_count();
       ping_sent_ = now;
       std::uint64_t g = generation_;
-      cmd_.command({"PING"}, [this, g](const redisReply* r) {
-        if (g == generation_ && r) ping_outstanding_ = false;
-      });
+      for (std::size_t n = 0; n < pings_outstanding_; ++n)
+        router_->command_on(n, {"PING"}, [this, g](const redisReply* r) {
+          if (g == generation_ && r && pings_outstanding_) --pings_outstanding_;
+        });
     }
   }
   ping_timer_.expires_after(ping_period);
@@ -336,7 +354,7 @@ json redis_storage::status() const {
   auto age =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - since_);
   json j{{"backend", "redis"},
-         {"address", target_.describe()},
+         {"address", router_->describe()},
          {"state", state_name(state_)},
          {"state_for_s", age.count()},
          {"channel", redis_keys::channel(target_.db)},
@@ -353,13 +371,14 @@ json redis_storage::status() const {
          {"last_sync_keys", last_sync_keys_},
          {"last_sync_s", last_sync_s_}};
   if (!error_.empty()) j["error"] = error_;
+  j.update(router_->status());  // mode, and the node(s) in use
   return j;
 }
 
 std::vector<std::string> redis_storage::alarms() const {
   if (!running_ || state_ == state::up) return {};
   return {fmt::format("40008 SPR_SHARED_STORAGE_UNAVAILABLE: shared storage Redis {} is {}: {}",
-                      target_.describe(), state_name(state_),
+                      router_->describe(), state_name(state_),
                       error_.empty() ? "not synchronised yet" : error_)};
 }
 

@@ -1,4 +1,5 @@
-// The pool's shared state in Redis (shared-storage = redis://...), the alternative to
+// The pool's shared state in Redis (shared-storage = redis://, redis-cluster:// or
+// redis-sentinel://), the alternative to
 // the peer links of cluster::pool. The replicated stores stay the instance's cache: every
 // look-up is served from memory, never by a call to Redis on the hot path. What changes
 // here is written to Redis (the versioned write script of redis_keys) and what the other
@@ -15,8 +16,9 @@
 // tombstones, sessions; older versions are refused by the script), then reads every key
 // back. So a binding Redis acknowledged is not lost when Redis restarts empty while an
 // instance still holds it, and changes made here while Redis was away reach it.
-// Reconnection after 1, 2, then every 5 s. Redis Cluster redirections (MOVED/ASK) and
-// Sentinel are not followed: one Redis server (or a floating address in front of one).
+// Reconnection after 1, 2, then every 5 s. Where the keys are (one server, a cluster's
+// masters, the master the sentinels name) is the redis_router's business: the storage
+// sends each command by its key, and SCAN and PING to every data node.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -27,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/redis_connection.hpp"
+#include "cluster/redis_router.hpp"
 #include "cluster/replicated_binding_store.hpp"
 #include "cluster/replicated_session_table.hpp"
 #include "config/shared_storage.hpp"
@@ -64,9 +66,12 @@ class redis_storage {
   void connect();
   void lost(const std::string& reason);
   void begin_sync();
-  void scan(const std::string& cursor);
+  void scan(std::size_t node, const std::string& cursor);
+  void read_back(const std::string& key);
+  void scanned();
   void finish_sync();
   void write(const replica_record& r);
+  void eval(const replica_record& r, bool by_sha);
   void on_message(const redisReply* r);
   void apply(std::string_view value);
   void ping();
@@ -79,8 +84,7 @@ class redis_storage {
   replicated_binding_store& bindings_;
   replicated_session_table& sessions_;
   availability on_change_;
-  redis_connection cmd_;
-  redis_connection sub_;
+  std::unique_ptr<redis_router> router_;
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer deadline_timer_;
   boost::asio::steady_timer ping_timer_;
@@ -90,11 +94,12 @@ class redis_storage {
   bool reported_down_ = false;    // 40008 logged for this outage
   std::uint64_t generation_ = 0;  // bumped on every (re)connection; stale replies are ignored
   std::chrono::milliseconds backoff_{1000};
-  bool ping_outstanding_ = false;
+  std::size_t pings_outstanding_ = 0;
   std::chrono::steady_clock::time_point ping_sent_;
   std::chrono::steady_clock::time_point since_;  // of the current state
   std::string error_;
-  std::size_t scan_pending_ = 0;
+  std::size_t gets_pending_ = 0;  // GETs of the re-read still unanswered
+  bool scan_done_ = false;        // every node's SCAN has reached cursor 0
   struct counters {
     std::uint64_t written = 0, refused_older = 0, write_errors = 0, received = 0, applied = 0,
                   connects = 0, outages = 0;

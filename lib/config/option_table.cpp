@@ -74,7 +74,8 @@ constexpr std::array<option_spec, 31> table{{
   {"max-registrations-per-aor", "20", vk::integer, 0, int_max, "", te::next_register, ap::both, sc::deployment,
    "Contacts one address-of-record may have bound; a REGISTER that would exceed it gets 403."},
   {"shared-storage", "peers", vk::text, 0, 0, shared_storage_values, te::after_restart, ap::both, sc::deployment,
-   "Where registrations and session affinity live: peers, or redis://[:PASSWORD@]IP:PORT[/DB]."},
+   "Where registrations and session affinity live: peers, one Redis server (redis://), a Redis Cluster given by seed "
+   "nodes (redis-cluster://), or the master a set of sentinels names (redis-sentinel://.../MASTER)."},
   // The proxy application's Server Info (its own section only).
   {"type", "", vk::choice, 0, 0, "sip-proxy,sip-server", te::after_restart, ap::both, sc::application,
    "Kind of application section: sip-proxy or sip-server."},

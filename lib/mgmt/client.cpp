@@ -82,6 +82,27 @@ std::string str(const json& j) {
   return j.dump();
 }
 
+// The node(s) in use: a cluster's masters and their slots, the master a sentinel named.
+std::string render_nodes(const json& s) {
+  std::string mode = s.value("mode", std::string("redis"));
+  std::string out;
+  if (mode == "redis-cluster") {
+    out += fmt::format(
+        "  cluster: {} master(s), subscribed on {}; redirections: {} MOVED, {} "
+        "ASK; map read again {} time(s)\n",
+        s["masters"].size(), str(s.value("subscribed_on", json())), str(s["redirections_moved"]),
+        str(s["redirections_ask"]), str(s["map_refreshes"]));
+    for (const auto& m : s["masters"])
+      out += fmt::format("    master {} slots {} ({})\n", str(m["address"]), str(m["ranges"]),
+                         str(m["slots"]));
+  } else if (mode == "redis-sentinel") {
+    out += fmt::format("  sentinel: master '{}' is {} (named by {}); switches seen: {}\n",
+                       str(s["master_name"]), str(s.value("master", json())),
+                       str(s.value("named_by", json())), str(s["switches_seen"]));
+  }
+  return out;
+}
+
 // `peers` with shared-storage = redis://: the Redis connection instead of peer links.
 std::string render_storage(const json& s) {
   std::string out =
@@ -98,6 +119,7 @@ std::string render_storage(const json& s) {
   out += fmt::format("  connections: {}, outages: {}; last sync read {} key(s) in {} s\n",
                      str(s["connects"]), str(s["outages"]), str(s["last_sync_keys"]),
                      str(s["last_sync_s"]));
+  out += render_nodes(s);
   return out;
 }
 
@@ -118,8 +140,12 @@ std::string render(const std::string& cmd, const json& reply) {
     out += "  counters:\n";
     for (auto& [k, v] : reply["counters"].items()) out += fmt::format("    {:26} {}\n", k, str(v));
     if (reply.contains("shared_storage") && reply["shared_storage"].contains("address"))
-      out += fmt::format("  shared storage: Redis {} {}\n", str(reply["shared_storage"]["address"]),
-                         str(reply["shared_storage"]["state"]));
+      out += fmt::format(
+          "  shared storage: Redis {} {}{}\n", str(reply["shared_storage"]["address"]),
+          str(reply["shared_storage"]["state"]),
+          reply["shared_storage"].contains("masters")
+              ? fmt::format(" ({} master(s))", reply["shared_storage"]["masters"].size())
+              : std::string());
     if (reply["alarms"].empty()) {
       out += "  alarms: none\n";
     } else {

@@ -310,8 +310,8 @@ TEST(deployment_loader, shared_storage_redis_url) {
       file(with(standalone, 9, "shared-storage = redis://:pw@127.0.0.1:6380/3")), "test.conf",
       "proxy1");
   ASSERT_TRUE(s.redis.has_value());
-  EXPECT_EQ(s.redis->host, "127.0.0.1");
-  EXPECT_EQ(s.redis->port, 6380);
+  EXPECT_EQ(s.redis->nodes.at(0).host, "127.0.0.1");
+  EXPECT_EQ(s.redis->nodes.at(0).port, 6380);
   EXPECT_EQ(s.redis->db, 3);
   EXPECT_EQ(s.redis->password, "pw");
 }
@@ -322,7 +322,29 @@ TEST(deployment_loader, bad_shared_storage_names_file_line_and_values) {
   expect_error(with(standalone, 9, "shared-storage = redis://:secret@127.0.0.1"), "proxy1", 9,
                "redis://:***@127.0.0.1");
   expect_error(with(standalone, 9, "shared-storage = memcached"), "proxy1", 9,
-               "valid values: peers, redis://[:PASSWORD@]IP:PORT[/DB]");
+               "valid values: peers, redis://[:PASSWORD@]IP:PORT[/DB], "
+               "redis-cluster://[:PASSWORD@]IP:PORT[,IP:PORT...], "
+               "redis-sentinel://[:PASSWORD@]IP:PORT[,IP:PORT...]/MASTER[/DB]");
+  expect_error(with(standalone, 9, "shared-storage = redis-cluster://127.0.0.1:7000/1"), "proxy1",
+               9, "a Redis Cluster has database 0 only");
+  expect_error(with(standalone, 9, "shared-storage = redis-sentinel://127.0.0.1:26379"), "proxy1",
+               9, "the master's name goes after the sentinels");
+}
+
+TEST(deployment_loader, shared_storage_cluster_and_sentinel_urls) {
+  settings c = load_deployment_text(
+      file(with(standalone, 9, "shared-storage = redis-cluster://127.0.0.1:7000,127.0.0.1:7001")),
+      "test.conf", "proxy1");
+  ASSERT_TRUE(c.redis.has_value());
+  EXPECT_EQ(c.redis->mode, redis_mode::cluster);
+  EXPECT_EQ(c.redis->nodes.size(), 2u);
+  settings t = load_deployment_text(
+      file(with(standalone, 9, "shared-storage = redis-sentinel://127.0.0.1:26379/m/2")),
+      "test.conf", "proxy1");
+  ASSERT_TRUE(t.redis.has_value());
+  EXPECT_EQ(t.redis->mode, redis_mode::sentinel);
+  EXPECT_EQ(t.redis->master_name, "m");
+  EXPECT_EQ(t.redis->db, 2);
 }
 
 }  // namespace

@@ -151,7 +151,10 @@ TEST(option_table, shared_storage_says_its_form) {
   const option_spec& s = spec("shared-storage");
   EXPECT_EQ(s.default_value, "peers");
   EXPECT_EQ(s.effect, takes_effect::after_restart);
-  EXPECT_EQ(describe_range(s), "peers, redis://[:PASSWORD@]IP:PORT[/DB]");
+  EXPECT_EQ(describe_range(s),
+            "peers, redis://[:PASSWORD@]IP:PORT[/DB], "
+            "redis-cluster://[:PASSWORD@]IP:PORT[,IP:PORT...], "
+            "redis-sentinel://[:PASSWORD@]IP:PORT[,IP:PORT...]/MASTER[/DB]");
   EXPECT_EQ(describe_range(spec("mgmt-token")), "any string");
 }
 
