@@ -298,7 +298,8 @@ void proxy_core::release_if_finished(txn::txn_id server) {
   // A non-INVITE request is done once its final response went upstream: the server
   // transaction answers retransmissions itself and the client transactions absorb theirs,
   // so nothing needs the context for the 32 s of Timer J. An INVITE's stays until its
-  // server transaction ends: more 2xx may come (forking, retransmissions), or a CANCEL.
+  // server transaction ends, since more 2xx may come (forking, retransmissions) or a
+  // CANCEL, but keeps only what those need (release_messages).
   auto it = contexts_.find(server);
   if (it == contexts_.end() || !it->second.final_forwarded) return;
   if (it->second.invite) {
