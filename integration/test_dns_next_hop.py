@@ -13,6 +13,8 @@ endpoint by host name; a fake endpoint (UDP and TCP on 127.0.0.1, answering
 * the cache: a second request to a name while dnsmasq is stopped still goes
   out (within the TTL), while a name not asked before now gets 503;
 * an endpoint's Route to a name is 403 (no open relay) and asks no DNS.
+* failover (RFC 3263 §4.3): a first SRV target answering 503 or refusing
+  the TCP connection, the next one gets the request; all 503 → 500.
 
 Everything on 127.0.0.1; every wait is bounded.
 """
@@ -218,3 +220,68 @@ def test_dns_next_hop_endpoint_route_by_name_is_403(deployment, sip_client):
     time.sleep(0.5)
     assert not ep.requests(), wire(ep)
     assert not dns.queried("ep.test"), f"the proxy asked DNS for a refused relay:\n{dns.log_text()}"
+
+
+# ---------------------------------------------------------------------------
+# Failover across the targets DNS gave (RFC 3263 §4.3)
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["MESSAGE", "INVITE"])
+def test_dns_next_hop_srv_failover_on_503(method, deployment, fake_server):
+    """The first SRV target answers 503: the request goes on to the next one,
+    and its answer is what the SIP Server gets.  The second request, from the
+    cache, fails over the same way."""
+    busy = fake_server(name="busy-target", other=503, invite=503, ring=False)
+    dns, fake, ep, proxy = deployment(
+        "--address=/ep.test/127.0.0.1",
+        f"--srv-host=_sip._udp.fo.test,ep.test,{busy.port},0,10",
+        "--srv-host=_sip._udp.fo.test,ep.test,{EP},10,10")
+    ruri = "sip:1000@fo.test"
+    for attempt in (1, 2):
+        req, resp = server_request(fake, proxy.addr, method, ruri)
+        assert resp.status == 200, \
+            f"attempt {attempt}: {method} got {resp.start_line}\n{wire(fake, busy, ep)}"
+        assert busy.wait_request(method, lambda m, c=req.call_id: m.call_id == c, timeout=5), \
+            wire(busy)
+        rx = endpoint_got(ep, method, req.call_id)
+        assert rx.msg.ruri == ruri, rx.describe()
+    assert sum(1 for ln in dns.log_text().splitlines()
+               if "query[SRV] _sip._udp.fo.test" in ln) == 1, dns.log_text()
+
+
+def test_dns_next_hop_srv_failover_when_tcp_refused(deployment):
+    """The first `_sip._tcp` target refuses the connection: the next one gets
+    the request at once (no timer runs out first)."""
+    dead = helpers.free_port()
+    dns, fake, ep, proxy = deployment(
+        "--address=/ep.test/127.0.0.1",
+        f"--srv-host=_sip._tcp.fo.test,ep.test,{dead},0,10",
+        "--srv-host=_sip._tcp.fo.test,ep.test,{EP},10,10")
+    ruri = "sip:1000@fo.test;transport=tcp"
+    start = time.monotonic()
+    req, resp = server_request(fake, proxy.addr, "MESSAGE", ruri)
+    assert resp.status == 200, f"got {resp.start_line}\n{wire(fake, ep)}\n{proxy.log_text()}"
+    assert time.monotonic() - start < 10, "failover waited for a transaction timer"
+    rx = endpoint_got(ep, "MESSAGE", req.call_id)
+    assert rx.transport == "TCP", rx.describe()
+    assert "the next DNS target" in proxy.log_text(), proxy.log_text()
+
+
+def test_dns_next_hop_every_target_503_is_500(deployment, fake_server):
+    """Every target answers 503: each was tried once, in SRV order, and the
+    SIP Server gets 500 (RFC 3261 §16.7: a downstream 503 is not relayed)."""
+    first = fake_server(name="first-target", other=503)
+    second = fake_server(name="second-target", other=503)
+    dns, fake, ep, proxy = deployment(
+        "--address=/ep.test/127.0.0.1",
+        f"--srv-host=_sip._udp.fo.test,ep.test,{second.port},20,10",
+        f"--srv-host=_sip._udp.fo.test,ep.test,{first.port},10,10")
+    req, resp = server_request(fake, proxy.addr, "MESSAGE", "sip:1000@fo.test")
+    assert resp.status == 500, f"got {resp.start_line}\n{wire(fake, first, second)}"
+    a = first.wait_request("MESSAGE", lambda m: m.call_id == req.call_id, timeout=5)
+    b = second.wait_request("MESSAGE", lambda m: m.call_id == req.call_id, timeout=5)
+    assert a.when <= b.when, "the lower SRV priority was not tried first"
+    time.sleep(0.5)
+    for s in (first, second):
+        assert len([r for r in s.requests() if r.msg.call_id == req.call_id]) == 1, wire(s)
+    assert not ep.requests(), wire(ep)

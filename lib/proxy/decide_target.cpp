@@ -38,12 +38,15 @@ step_result to_uri(request_context& ctx, std::string_view text, const proxy_env&
       ctx.respond(503, "Service Unavailable (transport " + t + " is not supported)");
       return step_result::done;
     }
-    hop = env.hosts.cached_hop(routing::host_table::hop_key(*u), routing::host_table::clock::now());
-    if (!hop) {
+    auto hops =
+        env.hosts.cached_hops(routing::host_table::hop_key(*u), routing::host_table::clock::now());
+    if (hops.empty()) {
       // A host name: the proxy resolves it (DNS) before forwarding.
       ctx.resolve_uri = std::string(text);
       return step_result::next;
     }
+    hop = hops.front();
+    ctx.alternatives.assign(hops.begin() + 1, hops.end());
   }
   ctx.next_hop = hop;
   ctx.target_pair = env.servers.pair_at(hop->address, hop->port);

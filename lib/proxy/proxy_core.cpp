@@ -95,19 +95,26 @@ void proxy_core::resolve_then(request_context ctx, std::function<void(request_co
           if (c.server) answer(c);
           return;
         }
-        const dns::sip_target& t = r.targets.front();
-        transport::peer hop;
-        hop.proto = t.transport == dns::sip_transport::tcp ? transport::protocol::tcp
-                                                           : transport::protocol::udp;
-        hop.address = transport::normalize(t.address);
-        hop.port = t.port;
-        if (auto u = sip::parse_uri(uri)) {
-          env_.hosts.cache_hop(routing::host_table::hop_key(*u), hop,
-                               routing::host_table::clock::now() +
-                                   std::chrono::seconds(std::max<std::uint32_t>(t.ttl, 1)));
+        // Every target, in the order RFC 3263 §4.3 tries them; cached for the least TTL.
+        std::vector<transport::peer> hops;
+        std::uint32_t ttl = r.targets.front().ttl;
+        for (const dns::sip_target& t : r.targets) {
+          transport::peer hop;
+          hop.proto = t.transport == dns::sip_transport::tcp ? transport::protocol::tcp
+                                                             : transport::protocol::udp;
+          hop.address = transport::normalize(t.address);
+          hop.port = t.port;
+          hops.push_back(hop);
+          ttl = std::min(ttl, t.ttl);
         }
-        c.next_hop = hop;
-        c.target_pair = env_.servers.pair_at(hop.address, hop.port);
+        if (auto u = sip::parse_uri(uri)) {
+          env_.hosts.cache_hops(routing::host_table::hop_key(*u), hops,
+                                routing::host_table::clock::now() +
+                                    std::chrono::seconds(std::max<std::uint32_t>(ttl, 1)));
+        }
+        c.next_hop = hops.front();
+        c.alternatives.assign(hops.begin() + 1, hops.end());
+        c.target_pair = env_.servers.pair_at(c.next_hop->address, c.next_hop->port);
         next(c);
       });
 }
@@ -127,7 +134,9 @@ void proxy_core::forward(request_context& ctx) {
                            static_cast<std::uint32_t>(env_.settings.registrar_default_timeout));
     rc.registration = registration_state{ctx.aor, ctx.from, ctx.out->derive()};
   }
-  if (ctx.retargetable) rc.retry = retry_state{ctx.out->derive(), ctx.from, {}};
+  if (ctx.retargetable || !ctx.alternatives.empty())
+    rc.retry =
+        retry_state{ctx.out->derive(), ctx.from, {}, ctx.retargetable, std::move(ctx.alternatives)};
   if (!send_branch(rc, ctx)) {
     contexts_.erase(ctx.server);
     ctx.respond(500, "Server Internal Error (could not build the forwarded request)");
@@ -190,6 +199,26 @@ bool proxy_core::try_next_server(response_context& rc, branch_state& failed) {
     }
     return false;
   };
+  request_context ctx;
+  ctx.in = rc.request;
+  ctx.out = rc.retry->base->derive();
+  ctx.from = rc.retry->from;
+  ctx.server = rc.server;
+  auto why = answered_503 ? "answered 503" : "could not be reached";
+  // RFC 3263 §4.3: the next target DNS gave for the same name comes first.
+  auto& alternatives = rc.retry->alternatives;
+  while (!alternatives.empty()) {
+    transport::peer hop = alternatives.front();
+    alternatives.erase(alternatives.begin());
+    if (tried(hop)) continue;
+    ctx.next_hop = hop;
+    ctx.target_pair = env_.servers.pair_at(hop.address, hop.port);
+    log::interaction("{} {}: {} {}, trying {} (the next DNS target)", rc.request->method(),
+                     rc.request->request_uri(), failed.target, why, hop);
+    ++counters_.retries;
+    return send_branch(rc, ctx);
+  }
+  if (!rc.retry->choose_servers) return false;
   auto untried_member = [&](const routing::server_pair& pair) -> const routing::member* {
     for (const routing::member* m : {&pair.primary, pair.backup ? &*pair.backup : nullptr}) {
       if (m && m->state == routing::member_state::active && !tried(m->address)) return m;
@@ -207,16 +236,10 @@ bool proxy_core::try_next_server(response_context& rc, branch_state& failed) {
   }
   if (!next) return false;
 
-  request_context ctx;
-  ctx.in = rc.request;
-  ctx.out = rc.retry->base->derive();
-  ctx.from = rc.retry->from;
-  ctx.server = rc.server;
   ctx.target_pair = pair;
   ctx.next_hop = next->address;
   log::interaction("{} {}: {} {}, trying {}", rc.request->method(), rc.request->request_uri(),
-                   failed.target, answered_503 ? "answered 503" : "could not be reached",
-                   next->address);
+                   failed.target, why, next->address);
   if (!env_.settings.standalone())
     env_.sessions.record(rc.request->value(sip::header_id::call_id), pair->index);
   ++counters_.retries;
@@ -387,7 +410,7 @@ void proxy_core::relay_final(response_context& rc, const branch_state& b) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - rc.started).count());
   ++counters_.responses_relayed;
   int status = b.final_status;
-  if (rc.retry && (status == 503 || (status == 408 && !b.response))) {
+  if (rc.retry && rc.retry->choose_servers && (status == 503 || (status == 408 && !b.response))) {
     // Every SIP Server we could choose refused or did not answer: that is this proxy's
     // own answer now, not a relayed one.
     layer_.respond(rc.server, 503,

@@ -68,8 +68,9 @@ class proxy_core : public txn::transaction_user {
   // Record-Route, strict-route fix-up, our Via; then a client transaction. False when the
   // transaction could not be created.
   bool send_branch(response_context& rc, request_context& ctx);
-  // A branch to a SIP Server we chose failed (503 or unreachable): tell the prober and
-  // try the next member or pair. True when a new branch went out.
+  // A branch failed (503 or unreachable): tell the prober, then try the next DNS target
+  // of the same name (RFC 3263 §4.3) or, for a SIP Server we chose, the next member or
+  // pair. True when a new branch went out.
   bool try_next_server(response_context& rc, branch_state& failed);
   void finish_if_done(response_context& rc);
   void relay_response(response_context& rc, txn::txn_id client, const sip::message_ptr& response);

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "routing/server_table.hpp"
 #include "sip/message.hpp"
@@ -42,6 +43,9 @@ struct request_context {
   // A next hop named by a host name not yet resolved: the URI to resolve (RFC 3263)
   // before forwarding.
   std::string resolve_uri;
+  // The other targets DNS gave for next_hop's name, in the order to try them when it
+  // answers 503 or cannot be reached (RFC 3263 §4.3).
+  std::vector<transport::peer> alternatives;
   bool trying_sent = false;  // 100 Trying already went upstream
   const routing::server_pair* target_pair = nullptr;
 

@@ -21,12 +21,16 @@ struct branch_state {
   bool provisional = false;   // a 101-199 came back
 };
 
-// What it takes to send the request again to another SIP Server member or pair, when the
-// proxy chose the target itself (a new request from an endpoint).
+// What it takes to send the request again elsewhere when a branch answers 503 or cannot
+// be reached: to the next target DNS gave for the next hop's name (RFC 3263 §4.3), and,
+// when the proxy chose the target itself (a new request from an endpoint), to another
+// SIP Server member or pair.
 struct retry_state {
   sip::message_ptr base;  // the request after Max-Forwards, before Record-Route and Via
   transport::peer from;   // where it came from (for Record-Route's transport)
   std::vector<transport::peer> tried;
+  bool choose_servers = false;                // another member or pair may be chosen
+  std::vector<transport::peer> alternatives;  // DNS targets still to try, first first
 };
 
 // A REGISTER on its way to the SIP Server: what to store when it answers 2xx.

@@ -16,20 +16,22 @@ std::string host_table::hop_key(const sip::uri& u) {
   return key;
 }
 
-void host_table::cache_hop(std::string key, const transport::peer& hop, clock::time_point expires) {
+void host_table::cache_hops(std::string key, std::vector<transport::peer> hops,
+                            clock::time_point expires) {
+  if (hops.empty()) return;
   if (hops_.size() >= 10000) {
     auto now = clock::now();
     std::erase_if(hops_, [&](const auto& kv) { return kv.second.expires <= now; });
     if (hops_.size() >= 10000) return;
   }
-  hops_[std::move(key)] = cached{hop, expires};
+  hops_[std::move(key)] = cached{std::move(hops), expires};
 }
 
-std::optional<transport::peer> host_table::cached_hop(std::string_view key,
-                                                      clock::time_point now) const {
+std::vector<transport::peer> host_table::cached_hops(std::string_view key,
+                                                     clock::time_point now) const {
   auto it = hops_.find(key);
-  if (it == hops_.end() || it->second.expires <= now) return std::nullopt;
-  return it->second.hop;
+  if (it == hops_.end() || it->second.expires <= now) return {};
+  return it->second.hops;
 }
 
 std::optional<transport::peer> next_hop(const sip::uri& u, const host_table& hosts) {

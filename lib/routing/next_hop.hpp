@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sip/uri.hpp"
 #include "transport/peer.hpp"
@@ -21,14 +22,16 @@ class host_table {
   std::optional<boost::asio::ip::address> find(std::string_view name) const;
 
   // Next hops found by DNS (RFC 3263), by the URI's host, port and transport, until their
-  // TTL runs out. At most 10,000 entries; expired ones are dropped on the way.
+  // TTL runs out: every target in the order to try them (§4.3). At most 10,000 entries;
+  // expired ones are dropped on the way.
   static std::string hop_key(const sip::uri& u);
-  void cache_hop(std::string key, const transport::peer& hop, clock::time_point expires);
-  std::optional<transport::peer> cached_hop(std::string_view key, clock::time_point now) const;
+  void cache_hops(std::string key, std::vector<transport::peer> hops, clock::time_point expires);
+  // The cached targets of `key`, first to try first; empty when none or expired.
+  std::vector<transport::peer> cached_hops(std::string_view key, clock::time_point now) const;
 
  private:
   struct cached {
-    transport::peer hop;
+    std::vector<transport::peer> hops;
     clock::time_point expires;
   };
   std::map<std::string, boost::asio::ip::address, std::less<>> names_;
