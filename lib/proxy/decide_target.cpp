@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "proxy/aor.hpp"
 #include "proxy/options_answer.hpp"
 #include "proxy/record_route_params.hpp"
@@ -105,8 +107,10 @@ void to_binding(request_context& ctx, const registrar::binding& b, const proxy_e
 }
 
 // Towards an endpoint (a request from a SIP Server or the Feature Server): a registered
-// address-of-record goes to its most recent contact over the flow it registered on; a
-// registered contact URI goes over its flow; anything else follows the Request-URI.
+// address-of-record goes to every contact (at most max_fork_branches, the most recent
+// first) in parallel (RFC 3261 §16.6), each over the flow it registered on (an in-dialog
+// request, to the most recent only); a registered contact URI goes over its flow; anything
+// else follows the Request-URI.
 step_result to_endpoint(request_context& ctx, const proxy_env& env) {
   sip::message& out = *ctx.out;
   // Redis away: the cache may miss a deletion, so no new request is sent on its word.
@@ -122,12 +126,19 @@ step_result to_endpoint(request_context& ctx, const proxy_env& env) {
   if (!ruri->user.empty()) {
     auto bindings = env.bindings.lookup(canonical_aor(*ruri, env.self));
     if (!bindings.empty()) {
-      const registrar::binding* newest = &bindings.front();
-      for (const auto& b : bindings) {
-        if (b.expires > newest->expires) newest = &b;
+      std::stable_sort(bindings.begin(), bindings.end(),
+                       [](const auto& a, const auto& b) { return a.expires > b.expires; });
+      bool fork = sip::tag_of(out.value(sip::header_id::to)).empty();
+      for (std::size_t i = 1; fork && i < bindings.size() && i < max_fork_branches; ++i) {
+        request_context f;
+        f.out = out.derive();
+        f.from_pool_peer = ctx.from_pool_peer;
+        f.out->set_request_uri(bindings[i].contact);
+        to_binding(f, bindings[i], env);
+        ctx.forks.push_back(fork_target{std::move(f.out), *f.next_hop});
       }
-      out.set_request_uri(newest->contact);
-      to_binding(ctx, *newest, env);
+      out.set_request_uri(bindings.front().contact);
+      to_binding(ctx, bindings.front(), env);
       return step_result::next;
     }
     if (local) {

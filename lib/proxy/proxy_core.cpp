@@ -137,10 +137,23 @@ void proxy_core::forward(request_context& ctx) {
   if (ctx.retargetable || !ctx.alternatives.empty())
     rc.retry =
         retry_state{ctx.out->derive(), ctx.from, {}, ctx.retargetable, std::move(ctx.alternatives)};
+  std::vector<fork_target> forks = std::move(ctx.forks);
   if (!send_branch(rc, ctx)) {
     contexts_.erase(ctx.server);
     ctx.respond(500, "Server Internal Error (could not build the forwarded request)");
     answer(ctx);
+    return;
+  }
+  // RFC 3261 §16.6: the other contacts of the address-of-record, in parallel.
+  for (fork_target& f : forks) {
+    request_context branch = ctx;
+    branch.out = std::move(f.out);
+    branch.next_hop = f.hop;
+    branch.alternatives.clear();
+    decrement_max_forwards(*branch.out);
+    if (!send_branch(rc, branch))
+      log::interaction("{} {}: could not fork to {}", ctx.in->method(), ctx.in->request_uri(),
+                       f.hop);
   }
 }
 
@@ -380,6 +393,13 @@ void proxy_core::relay_response(response_context& rc, txn::txn_id client,
   b->final_status = status;
   b->response = response;
   if (try_next_server(rc, *b)) return;
+  if (status >= 600 && !rc.final_forwarded) {
+    // §16.7 step 5: a 6xx ends the search; the pending branches are cancelled, and the
+    // 6xx goes upstream once they have answered (best() prefers it).
+    for (const auto& other : rc.branches) {
+      if (other.final_status == 0) layer_.cancel(other.client);
+    }
+  }
   finish_if_done(rc);
 }
 

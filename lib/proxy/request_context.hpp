@@ -13,6 +13,17 @@
 
 namespace sipproxy::proxy {
 
+// One more contact of the address-of-record a request is forked to (RFC 3261 §16.6): the
+// request for it (Request-URI rewritten, and a Route to the instance that holds its flow)
+// and where it goes.
+struct fork_target {
+  sip::message_ptr out;
+  transport::peer hop;
+};
+
+// At most this many branches for one request: the newest contact and 19 more.
+inline constexpr std::size_t max_fork_branches = 20;
+
 struct request_context {
   sip::message_ptr in;   // as received (responses are built from it)
   sip::message_ptr out;  // the copy being edited for forwarding
@@ -46,6 +57,8 @@ struct request_context {
   // The other targets DNS gave for next_hop's name, in the order to try them when it
   // answers 503 or cannot be reached (RFC 3263 §4.3).
   std::vector<transport::peer> alternatives;
+  // The other contacts of the address-of-record, sent in parallel with next_hop.
+  std::vector<fork_target> forks;
   bool trying_sent = false;  // 100 Trying already went upstream
   const routing::server_pair* target_pair = nullptr;
 
