@@ -241,10 +241,15 @@ def test_dns_next_hop_srv_failover_on_503(method, deployment, fake_server):
         req, resp = server_request(fake, proxy.addr, method, ruri)
         assert resp.status == 200, \
             f"attempt {attempt}: {method} got {resp.start_line}\n{wire(fake, busy, ep)}"
-        assert busy.wait_request(method, lambda m, c=req.call_id: m.call_id == c, timeout=5), \
-            wire(busy)
+        first = busy.wait_request(method, lambda m, c=req.call_id: m.call_id == c, timeout=5)
         rx = endpoint_got(ep, method, req.call_id)
         assert rx.msg.ruri == ruri, rx.describe()
+        # The retry is the same request: the same Record-Route (sps= names the SIP
+        # Server's pair, the DN the callee), only the Via branch differs.
+        assert rx.msg.record_routes() == first.msg.record_routes(), \
+            f"{first.describe()}\n{rx.describe()}"
+        if method == "INVITE":
+            assert "sps=" in rx.msg.record_routes()[0], rx.describe()
     assert sum(1 for ln in dns.log_text().splitlines()
                if "query[SRV] _sip._udp.fo.test" in ln) == 1, dns.log_text()
 

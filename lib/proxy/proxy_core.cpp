@@ -134,9 +134,16 @@ void proxy_core::forward(request_context& ctx) {
                            static_cast<std::uint32_t>(env_.settings.registrar_default_timeout));
     rc.registration = registration_state{ctx.aor, ctx.from, ctx.out->derive()};
   }
-  if (ctx.retargetable || !ctx.alternatives.empty())
-    rc.retry =
-        retry_state{ctx.out->derive(), ctx.from, {}, ctx.retargetable, std::move(ctx.alternatives)};
+  if (ctx.retargetable || !ctx.alternatives.empty()) {
+    retry_state& r = rc.retry.emplace();
+    r.base = ctx.out->derive();
+    r.from = ctx.from;
+    r.choose_servers = ctx.retargetable;
+    r.alternatives = std::move(ctx.alternatives);
+    if (ctx.source_pair) r.source_pair = ctx.source_pair->index;
+    r.from_feature_server = ctx.from_feature_server;
+    r.to_feature_server = ctx.to_feature_server;
+  }
   std::vector<fork_target> forks = std::move(ctx.forks);
   if (!send_branch(rc, ctx)) {
     contexts_.erase(ctx.server);
@@ -217,6 +224,9 @@ bool proxy_core::try_next_server(response_context& rc, branch_state& failed) {
   ctx.out = rc.retry->base->derive();
   ctx.from = rc.retry->from;
   ctx.server = rc.server;
+  if (rc.retry->source_pair) ctx.source_pair = env_.servers.by_index(*rc.retry->source_pair);
+  ctx.from_feature_server = rc.retry->from_feature_server;
+  ctx.to_feature_server = rc.retry->to_feature_server;
   auto why = answered_503 ? "answered 503" : "could not be reached";
   // RFC 3263 §4.3: the next target DNS gave for the same name comes first.
   auto& alternatives = rc.retry->alternatives;

@@ -31,6 +31,10 @@ struct retry_state {
   std::vector<transport::peer> tried;
   bool choose_servers = false;                // another member or pair may be chosen
   std::vector<transport::peer> alternatives;  // DNS targets still to try, first first
+  // What Record-Route said of the request's origin (by index: a reload may replace pairs).
+  std::optional<std::size_t> source_pair;
+  bool from_feature_server = false;
+  bool to_feature_server = false;
 };
 
 // A REGISTER on its way to the SIP Server: what to store when it answers 2xx.

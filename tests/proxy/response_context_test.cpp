@@ -81,7 +81,7 @@ TEST(response_context, release_messages_keeps_what_routes_later_responses) {
   rc.request = sip::parse("INVITE sip:a@example.com SIP/2.0\r\nContent-Length: 0\r\n\r\n").msg;
   ASSERT_TRUE(rc.request);
   rc.branches[1].response = rc.request;
-  rc.retry = retry_state{rc.request, {}, {}, true, {}};
+  rc.retry.emplace().base = rc.request;
   rc.pair = 2;
   rc.release_messages();
   EXPECT_FALSE(rc.request);
