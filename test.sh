@@ -1,37 +1,160 @@
 #!/bin/sh
 # Runs every test: installs the dependencies (Debian 12), builds, runs the GoogleTest unit
 # tests and the pytest integration suite (real sipproxyd and SIPp processes on loopback),
-# then does the same with an AddressSanitizer + UndefinedBehaviorSanitizer build, and last
-# builds the libFuzzer targets (clang + ASan), replays every corpus and regression input
-# and fuzzes each target for SIPPROXY_FUZZ_SECONDS (default 45) seconds.
+# then the same with an AddressSanitizer + UndefinedBehaviorSanitizer build, and last the
+# libFuzzer targets (clang + ASan): every corpus and regression input replayed, then each
+# target fuzzed for SIPPROXY_FUZZ_SECONDS (default 45) seconds.
+#
+#   sh test.sh            the full run (what CI runs)
+#   sh test.sh --quick    release build, unit and integration tests only
+#
+# On two cores the waits overlap with work: the sanitizer tree builds while the release
+# suite runs (the suite mostly waits on timers and sockets), and the fuzz tree builds
+# while the sanitizer suite runs. The integration suite runs on SIPPROXY_TEST_WORKERS
+# pytest-xdist workers (default 4). ccache is used when installed.
 # SIPPROXY_SKIP_ASAN=1 skips the sanitizer pass, SIPPROXY_SKIP_FUZZ=1 the fuzzing.
+# Every stage's wall time is printed at the end, with the number of tests of each pass.
 set -eu
 cd "$(dirname "$0")"
-sh scripts/install-deps.sh
-jobs=$(nproc)
 
-run_suite() {
-  build_dir=$1
-  echo "== unit tests ($build_dir)"
-  "$build_dir/bin/sipproxy_tests" --gtest_brief=1
-  echo "== integration tests ($build_dir)"
-  SIPPROXYD="$PWD/$build_dir/bin/sipproxyd" /usr/bin/python3 -m pytest integration -q -p no:cacheprovider
+quick=0
+case "${1:-}" in
+  --quick) quick=1 ;;
+  "") ;;
+  -h | --help)
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+  *)
+    echo "test.sh: unknown argument '$1' (use --quick, or nothing for the full run)" >&2
+    exit 2
+    ;;
+esac
+skip_asan=${SIPPROXY_SKIP_ASAN:-0}
+skip_fuzz=${SIPPROXY_SKIP_FUZZ:-0}
+if [ $quick = 1 ]; then skip_asan=1 skip_fuzz=1; fi
+workers=${SIPPROXY_TEST_WORKERS:-4}
+jobs=$(nproc)
+logs=build-logs
+mkdir -p $logs
+: >$logs/stages
+: >$logs/counts
+t_start=$(date +%s)
+
+# stage NAME COMMAND...: runs COMMAND, then notes NAME and its wall time.
+stage() {
+  name=$1
+  shift
+  echo "== $name"
+  t0=$(date +%s)
+  "$@"
+  echo "$name|$(($(date +%s) - t0))" >>$logs/stages
 }
 
-echo "== build (RelWithDebInfo, -Werror)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$jobs"
-run_suite build
+# A background stage: its output goes to $logs/NAME.log; `finish NAME` waits for it.
+background() {
+  name=$1
+  shift
+  echo "== $name (in the background: $logs/$name.log)"
+  (
+    t0=$(date +%s)
+    if "$@" >"$logs/$name.log" 2>&1; then rc=0; else rc=$?; fi
+    echo "$name (overlapped)|$(($(date +%s) - t0))" >>$logs/stages
+    exit $rc
+  ) &
+  eval "bg_$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)=$!"
+}
+finish() {
+  var="bg_$(echo "$1" | tr -c 'a-zA-Z0-9\n' _)"
+  eval "pid=\$$var"
+  if ! wait "$pid"; then
+    echo "== $1 FAILED:"
+    tail -60 "$logs/$1.log"
+    exit 1
+  fi
+}
 
-if [ "${SIPPROXY_SKIP_ASAN:-0}" != 1 ]; then
-  echo "== build (ASan + UBSan)"
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSIPPROXY_SANITIZE=ON >/dev/null
-  cmake --build build-asan -j"$jobs"
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-asan
+launcher=""
+if command -v ccache >/dev/null 2>&1; then
+  launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
+  # The same sources under another checkout hit the same cache entries.
+  CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
+  export CCACHE_BASEDIR CCACHE_NOHASHDIR
 fi
-if [ "${SIPPROXY_SKIP_FUZZ:-0}" != 1 ]; then
-  echo "== fuzz (libFuzzer, clang + ASan)"
-  sh tests/fuzz/run.sh "${SIPPROXY_FUZZ_SECONDS:-45}"
+
+build() { # build DIR CMAKE-ARGS...
+  dir=$1
+  shift
+  cmake -S . -B "$dir" $launcher "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+}
+
+unit() { # unit BUILD-DIR LABEL
+  out=$logs/unit-$2.log
+  "$1/bin/sipproxy_tests" --gtest_brief=1 2>&1 | tee "$out" | tail -3
+  n=$(sed -n 's/.*\[  PASSED  \] \([0-9]*\) tests\{0,1\}\..*/\1/p' "$out" | tail -1)
+  grep -q '^\[  FAILED  \]' "$out" && return 1
+  echo "$2 unit|${n:-0}" >>$logs/counts
+}
+
+integration() { # integration BUILD-DIR LABEL
+  out=$logs/integration-$2.log
+  status=0
+  SIPPROXYD="$PWD/$1/bin/sipproxyd" SIPPROXYCTL="$PWD/$1/bin/sipproxyctl" \
+    SIPPROBE="$PWD/$1/bin/sipprobe" \
+    /usr/bin/python3 -m pytest integration -q -p no:cacheprovider -n "$workers" \
+    --durations=15 2>&1 | tee "$out" || true
+  summary=$(grep -E '(passed|failed|error).* in [0-9.]+s' "$out" | tail -1)
+  n=$(echo "$summary" | sed -n 's/.* \([0-9]*\) passed.*/\1/p')
+  echo "$2 integration|${n:-0}" >>$logs/counts
+  echo "$summary" | grep -qE 'failed|error' && status=1
+  [ -n "$n" ] || status=1
+  return $status
+}
+
+sh scripts/install-deps.sh
+
+stage "build release" build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+stage "unit release" unit build release
+if [ "$skip_asan" != 1 ]; then
+  # -O1: the sanitizers' own advice, and a much quicker suite than -O0.
+  background "build asan" nice -n 10 sh -c "$(cat <<EOF
+cmake -S . -B build-asan $launcher -DCMAKE_BUILD_TYPE=Debug -DSIPPROXY_SANITIZE=ON \
+  -DCMAKE_CXX_FLAGS_DEBUG='-O1 -g' >/dev/null && cmake --build build-asan -j$jobs
+EOF
+)"
 fi
+stage "integration release" integration build release
+
+if [ "$skip_asan" != 1 ]; then
+  stage "build asan (rest)" finish "build asan"
+  if [ "$skip_fuzz" != 1 ]; then
+    background "build fuzz" nice -n 10 sh tests/fuzz/run.sh --build-only
+  fi
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  stage "unit asan" unit build-asan asan
+  stage "integration asan" integration build-asan asan
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+if [ "$skip_fuzz" != 1 ]; then
+  if [ "$skip_asan" != 1 ]; then
+    stage "build fuzz (rest)" finish "build fuzz"
+  else
+    stage "build fuzz" sh tests/fuzz/run.sh --build-only
+  fi
+  stage "fuzz" sh tests/fuzz/run.sh --no-build "${SIPPROXY_FUZZ_SECONDS:-45}"
+fi
+
+echo
+echo "== stages (wall seconds)"
+while IFS='|' read -r name secs; do printf '  %-32s %6s\n' "$name" "$secs"; done <$logs/stages
+printf '  %-32s %6s\n' "total" "$(($(date +%s) - t_start))"
+echo "== tests run"
+total=0
+while IFS='|' read -r name n; do
+  printf '  %-32s %6s\n' "$name" "$n"
+  total=$((total + n))
+done <$logs/counts
 echo "== all tests passed"
+echo "$total passed, 0 failed"

@@ -5,7 +5,9 @@ Everything runs on 127.0.0.1; every wait here is bounded.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import random
 import shutil
 import signal
 import socket
@@ -42,36 +44,78 @@ def proxy_binary() -> Path:
     return p
 
 
+def tool_binary(name: str) -> Path:
+    """sipproxyctl or sipprobe: $SIPPROXYCTL / $SIPPROBE when set (relative paths are
+    taken from the repository root), else the one beside the sipproxyd under test, so
+    that the sanitizer pass (SIPPROXYD=build-asan/bin/sipproxyd) runs sanitized tools."""
+    env = os.environ.get(name.upper())
+    p = Path(env) if env else proxy_binary().parent / name
+    if not p.is_absolute():
+        p = REPO_ROOT / p
+    return p
+
+
 # ---------------------------------------------------------------------------
 # Ports
 # ---------------------------------------------------------------------------
 
+# Ports come from 20000-32767, below the kernel's ephemeral range (32768-60999), so that
+# no outgoing connection of the kernel's choosing takes one. A port is ours once this
+# process holds an exclusive lock on /tmp/sipproxy-it-ports/PORT.lock: the lock is held
+# until the process exits, so parallel pytest-xdist workers (and a second run of the
+# suite beside this one) never hand out the same port. Within one process a port is
+# handed out once. Each candidate must be free for UDP and TCP on every loopback
+# address the suite binds (the pool tests use 127.0.0.1, .2 and .3).
+PORT_RANGE = (20000, 32768)
+LOOPBACKS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
+_LOCK_DIR = Path(os.environ.get("SIPPROXY_PORT_LOCKS", "/tmp/sipproxy-it-ports"))
 _ports_lock = threading.Lock()
-_handed_out: set[int] = set()
+_held: dict[int, int] = {}     # port -> fd of its lock file, kept open for the session
+_next_port: list[int] = []
+
+
+def _bindable(port: int) -> bool:
+    for host in LOOPBACKS:
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            s = socket.socket(socket.AF_INET, kind)
+            try:
+                s.bind((host, port))
+            except OSError:
+                return False
+            finally:
+                s.close()
+    return True
+
+
+def _lock(port: int) -> bool:
+    _LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    fd = os.open(_LOCK_DIR / f"{port}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    _held[port] = fd
+    return True
 
 
 def free_port() -> int:
-    """A port that is free on 127.0.0.1 for both UDP and TCP right now, and
-    that this test session has not handed out before."""
-    for _ in range(200):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            try:
-                u.bind(("127.0.0.1", port))
-            except OSError:
+    """A port free for UDP and TCP on 127.0.0.1-3 right now, that no other process of
+    the suite holds and this one has not handed out before."""
+    lo, hi = PORT_RANGE
+    with _ports_lock:
+        if not _next_port:
+            _next_port.append(random.randrange(lo, hi))
+        for _ in range(hi - lo):
+            port = _next_port[0]
+            _next_port[0] = lo if port + 1 >= hi else port + 1
+            if port in _held or not _lock(port):
                 continue
-            with _ports_lock:
-                if port in _handed_out:
-                    continue
-                _handed_out.add(port)
-            return port
-        finally:
-            t.close()
-            u.close()
-    raise RuntimeError("no free UDP+TCP port found")
+            if _bindable(port):
+                return port
+            # Busy now (another program, or TIME_WAIT): keep the lock so no one else
+            # in the suite tries it either, and move on.
+    raise RuntimeError(f"no free UDP+TCP port in {lo}-{hi - 1}")
 
 
 # ---------------------------------------------------------------------------

@@ -26,11 +26,7 @@ CTL_WAIT = 15.0   # outer bound on one sipproxyctl run (its own --timeout is 5 s
 
 
 def ctl_binary() -> Path:
-    """$SIPPROXYCTL (relative to the repository root), or build/bin/sipproxyctl."""
-    p = Path(os.environ.get("SIPPROXYCTL", "build/bin/sipproxyctl"))
-    if not p.is_absolute():
-        p = helpers.REPO_ROOT / p
-    return p
+    return helpers.tool_binary("sipproxyctl")
 
 
 @dataclass

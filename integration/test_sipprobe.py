@@ -8,14 +8,13 @@
 * `sipprobe check` on a deployment that passes and on one whose SRV misses an
   instance (exit 1, the instance named).
 
-Binary: $SIPPROBE (relative to the repository root) or build/bin/sipprobe.
+Binary: $SIPPROBE (relative to the repository root), else the sipprobe beside $SIPPROXYD.
 Everything on 127.0.0.1; every wait is bounded.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import struct
@@ -36,9 +35,7 @@ RUN_TIMEOUT = 30.0
 
 @pytest.fixture(scope="session")
 def sipprobe_bin() -> Path:
-    p = Path(os.environ.get("SIPPROBE", "build/bin/sipprobe"))
-    if not p.is_absolute():
-        p = helpers.REPO_ROOT / p
+    p = helpers.tool_binary("sipprobe")
     if not p.exists():
         msg = f"sipprobe binary not found at {p} (set $SIPPROBE or build)"
         if helpers.ci():

@@ -58,7 +58,7 @@ void tcp_connection::connect(const tcp::endpoint& remote) {
 }
 
 bool tcp_connection::send(std::string bytes) {
-  if (stopped_) return false;
+  if (stopped_ || lingering_) return false;
   if (outbox_.size() >= limits_.max_queue) {
     log::standard("TCP connection to {}:{}: send queue full ({} messages), closing",
                   remote_.address().to_string(), remote_.port(), outbox_.size());
@@ -169,10 +169,41 @@ void tcp_connection::on_write(const boost::system::error_code& ec) {
   }
   outbox_.pop_front();
   if (outbox_.empty() && close_after_write_) {
-    stop();
+    linger_then_stop();
     return;
   }
   do_write();
+}
+
+void tcp_connection::linger_then_stop() {
+  // A lingering close, as HTTP servers do: send FIN after the answer, then read and
+  // discard until the peer closes, linger_max_bytes have come or linger_timeout has
+  // passed. Closing a socket with unread bytes sends RST, and an RST can make the
+  // peer's kernel throw away the answer it has not read yet.
+  lingering_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  idle_.cancel();
+  idle_.expires_after(limits_.linger_timeout);
+  idle_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->stop();
+  });
+  do_discard();
+}
+
+void tcp_connection::do_discard() {
+  socket_.async_read_some(asio::buffer(chunk_), [self = shared_from_this()](
+                                                    const boost::system::error_code& ec,
+                                                    std::size_t n) {
+    if (self->stopped_) return;
+    self->discarded_ += n;
+    if (ec || self->discarded_ >= self->limits_.linger_max_bytes) {
+      self->stop();
+      return;
+    }
+    self->do_discard();
+  });
 }
 
 }  // namespace sipproxy::transport

@@ -19,6 +19,11 @@ struct tcp_limits {
   std::size_t max_queue = 1024;            // messages waiting to be written
   std::chrono::seconds idle_timeout{900};  // no traffic either way: close
   std::chrono::seconds connect_timeout{10};
+  // After the last answer on a connection the proxy closes (an unframable stream), how
+  // long it keeps reading and discarding what the peer still sends, so that closing
+  // with unread bytes does not reset the connection and destroy that answer.
+  std::chrono::milliseconds linger_timeout{2000};
+  std::size_t linger_max_bytes = 1 << 20;
   int tos = 256;  // sip-ip-tos (256: OS default)
 };
 
@@ -54,6 +59,8 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   void on_write(const boost::system::error_code& ec);
   void arm_idle();
   void reject_unframable(const std::string& why);
+  void linger_then_stop();
+  void do_discard();
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer idle_;
@@ -68,6 +75,8 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   bool writing_ = false;
   bool stopped_ = false;
   bool close_after_write_ = false;
+  bool lingering_ = false;
+  std::size_t discarded_ = 0;
 };
 
 }  // namespace sipproxy::transport
