@@ -9,12 +9,15 @@ never crash, steer or misuse the proxy.
   is dropped, not reflected to the address in its second Via (RFC 6026).
 * The ACK for a final response the proxy generated itself (400, 420, 483 ...)
   is absorbed: the proxy was the UAS (RFC 3261 §16.3, §17.2.1).
+* The branches the proxy puts in its Via cannot be predicted from those seen
+  before (64 bits from a per-process CSPRNG key).
 
 Every wait is bounded; every process is stopped at teardown.
 """
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 
@@ -166,3 +169,23 @@ def test_ack_for_the_proxys_own_answer_is_absorbed(case, transport, deploy, fake
     acks = ha.got(fake, "ACK", cid)
     assert not acks, (f"the ACK for the proxy's own {status} reached the SIP Server:\n"
                       + "\n".join(rx.describe() for rx in acks))
+
+
+def test_branches_are_unpredictable(deploy, fake_server, sip_client):
+    fake = fake_server()
+    proxy = deploy(server_port=fake.port)
+    c = sip_client(proxy.addr)
+    nonces = []
+    for _ in range(8):
+        req = c.request("OPTIONS", "sip:bob@127.0.0.1")
+        cid = sipmsg.parse(req).call_id
+        c.send(req)
+        rx = fake.wait_request("OPTIONS", lambda m, cid=cid: m.call_id == cid, timeout=5)
+        branch = rx.msg.branch
+        m = re.fullmatch(r"z9hG4bKsp[0-9a-f]{16}\.([0-9a-f]{16})", branch or "")
+        assert m, f"branch {branch!r}: want the loop hash, then 64 bits in 16 hex digits"
+        nonces.append(int(m.group(1), 16))
+        c.wait_final(cid, timeout=5)
+    # A counter (or anything close to one) would let a seen branch predict the next.
+    gaps = [abs(a - b) for a, b in zip(nonces, nonces[1:])]
+    assert min(gaps) > 2 ** 32, [hex(n) for n in nonces]
