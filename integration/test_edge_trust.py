@@ -11,6 +11,8 @@ never crash, steer or misuse the proxy.
   is absorbed: the proxy was the UAS (RFC 3261 §16.3, §17.2.1).
 * The branches the proxy puts in its Via cannot be predicted from those seen
   before (64 bits from a per-process CSPRNG key).
+* A response from elsewhere than where its request went is dropped, even with
+  the right branch: a forged final cannot end a transaction.
 
 Every wait is bounded; every process is stopped at teardown.
 """
@@ -189,3 +191,33 @@ def test_branches_are_unpredictable(deploy, fake_server, sip_client):
     # A counter (or anything close to one) would let a seen branch predict the next.
     gaps = [abs(a - b) for a, b in zip(nonces, nonces[1:])]
     assert min(gaps) > 2 ** 32, [hex(n) for n in nonces]
+
+
+def test_forged_response_from_another_address_is_dropped(deploy, fake_server, sip_client):
+    """An attacker who saw the branch (here: the test hands it over) answers
+    from its own socket before the SIP Server does; the client must get the
+    SIP Server's answer, not the forgery."""
+    held = {}
+
+    def hold_message(fake, rx):
+        if rx.msg.method == "MESSAGE":
+            held["rx"] = rx
+            return True  # answered below, after the forgery
+        return False
+
+    fake = fake_server(on_request=hold_message)
+    proxy = deploy(server_port=fake.port)
+    c = sip_client(proxy.addr)
+    req = c.request("MESSAGE", "sip:bob@127.0.0.1")
+    cid = sipmsg.parse(req).call_id
+    c.send(req)
+    rx = fake.wait_request("MESSAGE", lambda m: m.call_id == cid, timeout=5)
+    forged = sipmsg.response(rx.msg, 403, to_tag=sipmsg.new_tag())
+    attacker = udp_sink()
+    try:
+        attacker.sendto(forged, proxy.addr)
+        fake._respond(held["rx"], 200, to_tag=sipmsg.new_tag())  # the real answer, later
+        final = c.wait_final(cid, timeout=5)
+    finally:
+        attacker.close()
+    assert final.status == 200, f"the forged 403 from another address was believed:\n{final.text}"

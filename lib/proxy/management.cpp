@@ -98,6 +98,9 @@ std::string management::metrics_text() const {
   metric("sipproxy_stray_responses_dropped_total", "counter",
          "Responses that matched no client transaction, dropped (RFC 6026).");
   out += fmt::format("sipproxy_stray_responses_dropped_total {}\n", t.stray_responses);
+  metric("sipproxy_foreign_responses_dropped_total", "counter",
+         "Responses from elsewhere than their request was sent to, dropped.");
+  out += fmt::format("sipproxy_foreign_responses_dropped_total {}\n", t.foreign_responses);
   metric("sipproxy_requests_rejected_malformed_total", "counter",
          "Malformed requests answered 400/505.");
   out += fmt::format("sipproxy_requests_rejected_malformed_total {}\n", t.rejected_malformed);
@@ -258,6 +261,7 @@ json management::status() const {
         {"transactions_refused", t.rejected_busy},
         {"messages_failed", t.failed_messages},
         {"stray_responses_dropped", t.stray_responses},
+        {"foreign_responses_dropped", t.foreign_responses},
         {"registrations_stored", c.registrations_stored}}},
       {"transactions",
        {{"server", v_.layer.server_count()},

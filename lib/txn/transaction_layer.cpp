@@ -167,7 +167,7 @@ void transaction_layer::handle_message(std::string bytes, const transport::peer&
   if (parsed.msg->is_request()) {
     on_request(parsed.msg, from);
   } else {
-    on_response(parsed.msg);
+    on_response(parsed.msg, from);
   }
 }
 
@@ -249,7 +249,7 @@ bool transaction_layer::refuse_busy(const sip::message& msg, const transport::pe
   return true;
 }
 
-void transaction_layer::on_response(const sip::message_ptr& msg) {
+void transaction_layer::on_response(const sip::message_ptr& msg, const transport::peer& from) {
   auto key = client_key(*msg);
   auto it = key ? clients_.find(*key) : clients_.end();
   if (it == clients_.end()) {
@@ -259,6 +259,17 @@ void transaction_layer::on_response(const sip::message_ptr& msg) {
   }
   txn_id id = it->second;
   auto& t = all_.at(id);
+  // A response counts only from where its request went: the same address and port over
+  // UDP, the same connection over TCP. Anyone else who learnt the branch (or guessed it)
+  // must not end a call, take a SIP Server out of service or create a binding.
+  const transport::peer& to = t->peer();
+  if (from.proto != to.proto || from.address != to.address || from.port != to.port) {
+    ++counters_.foreign_responses;
+    if (auto held = foreign_log_.allow())
+      log::standard("dropped a {} response from {}: its request went to {} ({} more held back)",
+                    msg->status(), from, to, *held);
+    return;
+  }
   bool deliver = false;
   if (auto* c = as<client_invite_transaction>(t)) deliver = c->on_response(msg);
   if (auto* c = as<client_non_invite_transaction>(t)) deliver = c->on_response(msg);
