@@ -28,7 +28,7 @@ import pytest
 import ha
 import mgmt_util as mu
 from fakes import sipmsg
-from test_pool import pool, shared_storage, wait_all_linked  # noqa: F401 (fixtures)
+from test_pool import pool, shared_storage, two_pair_pool  # noqa: F401 (fixtures)
 
 CONVERGE = 10.0
 
@@ -52,25 +52,6 @@ def proxy_answers_options(c, proxy) -> None:
     everything `c` sent before has been handled (one source, in order)."""
     resp = c.transact(c.request("OPTIONS", f"sip:{proxy.hostport}"), timeout=5)
     assert resp.status == 200, resp.text
-
-
-def two_pair_pool(pool, fake_server):
-    """Cluster mode (sipproxy-role = 0), SIP Server pairs A and B, two linked
-    instances.  Returns (a, b, i1, i2)."""
-    a = fake_server(name="A")
-    b = fake_server(name="B")
-    text = ("[sipproxy]\nsipproxy-role = 0\napplications = SIPServer_A,SIPServer_B\n"
-            "sipproxy-applications = SIPProxy_1,SIPProxy_2\noos-check = 0\n"
-            "send-data-timeout = 20\nwait-response-timeout = 1\n\n"
-            "[SIPProxy_1]\ntype = sip-proxy\nhost = 127.0.0.1\nsip-address = 127.0.0.1\n"
-            "sip-port = {sip_port}\nmgmt-address = 127.0.0.1\nmgmt-port = {mgmt1}\n\n"
-            "[SIPProxy_2]\ntype = sip-proxy\nhost = 127.0.0.2\nsip-address = 127.0.0.2\n"
-            "sip-port = {sip_port}\nmgmt-address = 127.0.0.2\nmgmt-port = {mgmt2}\n\n"
-            f"[SIPServer_A]\ntype = sip-server\nprimary = 127.0.0.1:{a.port}\n\n"
-            f"[SIPServer_B]\ntype = sip-server\nprimary = 127.0.0.1:{b.port}\n")
-    _, (i1, i2) = pool(n=2, texts={1: text, 2: text})
-    wait_all_linked([i1, i2])
-    return a, b, i1, i2
 
 
 def invite_with_raw_call_id(c, raw_call_id: bytes) -> tuple[bytes, str]:
