@@ -404,10 +404,9 @@ def test_pool_endpoint_cannot_relay_through_the_pool(pool, sip_client):
         victim.close()
 
 
-def test_pool_session_affinity_holds_across_instances(pool, fake_server, sip_client):
-    """Cluster mode, pairs A and B, two instances: a new INVITE with the Call-ID
-    of a call set up through instance 1 goes, through instance 2, to that
-    call's pair, though instance 2's round-robin would pick the other."""
+def two_pair_pool(pool, fake_server):
+    """Cluster mode (sipproxy-role = 0), SIP Server pairs A and B (fakes named
+    so), two linked instances.  Returns (a, b, i1, i2)."""
     a = fake_server(name="A")
     b = fake_server(name="B")
     text = ("[sipproxy]\nsipproxy-role = 0\napplications = SIPServer_A,SIPServer_B\n"
@@ -421,6 +420,14 @@ def test_pool_session_affinity_holds_across_instances(pool, fake_server, sip_cli
             f"[SIPServer_B]\ntype = sip-server\nprimary = 127.0.0.1:{b.port}\n")
     _, (i1, i2) = pool(n=2, texts={1: text, 2: text})
     wait_all_linked([i1, i2])
+    return a, b, i1, i2
+
+
+def test_pool_session_affinity_holds_across_instances(pool, fake_server, sip_client):
+    """Cluster mode, pairs A and B, two instances: a new INVITE with the Call-ID
+    of a call set up through instance 1 goes, through instance 2, to that
+    call's pair, though instance 2's round-robin would pick the other."""
+    a, b, i1, i2 = two_pair_pool(pool, fake_server)
     c1 = sip_client(i1.addr)
     first = ha.establish(c1)
     second = ha.establish(c1)

@@ -1,5 +1,7 @@
 #include "cluster/replica_record.hpp"
 
+#include "cluster/byte_text.hpp"
+
 namespace sipproxy::cluster {
 
 namespace {
@@ -36,6 +38,40 @@ bool read(const json& j, const char* name, T& out) {
   return true;
 }
 
+// A wire-text field: as is when UTF-8, else byte for byte and named in "l".
+void put_text(json& j, const char* name, const std::string& value) {
+  if (valid_utf8(value)) {
+    j[name] = value;
+    return;
+  }
+  j[name] = bytes_to_utf8(value);
+  j["l"].push_back(name);
+}
+
+// Maps back the fields "l" names; false when "l" is malformed or a field does not map.
+bool restore_text(const json& j, replica_record& r) {
+  auto it = j.find("l");
+  if (it == j.end()) return true;
+  if (!it->is_array()) return false;
+  for (const auto& name : *it) {
+    if (!name.is_string()) return false;
+    const std::string& n = name.get_ref<const std::string&>();
+    std::string* field = n == "a"    ? &r.a
+                         : n == "c"  ? &r.b
+                         : n == "h"  ? &r.address
+                         : n == "i"  ? &r.instance
+                         : n == "ci" ? &r.call_id
+                         : n == "s"  ? &r.pair
+                         : n == "o"  ? &r.v.origin
+                                     : nullptr;
+    if (!field) return false;
+    auto bytes = utf8_to_bytes(*field);
+    if (!bytes) return false;
+    *field = std::move(*bytes);
+  }
+  return true;
+}
+
 }  // namespace
 
 std::uint64_t record_key(record_kind kind, std::string_view a, std::string_view b) {
@@ -51,24 +87,22 @@ std::uint64_t record_fingerprint(std::uint64_t key, const version& v, bool delet
 }
 
 json to_json(const replica_record& r) {
-  json j{{"k", r.kind == record_kind::binding ? "b" : "s"},
-         {"t", r.v.stamp},
-         {"o", r.v.origin},
-         {"x", r.expires_ms},
-         {"a", r.a}};
+  json j{{"k", r.kind == record_kind::binding ? "b" : "s"}, {"t", r.v.stamp}, {"x", r.expires_ms}};
+  put_text(j, "o", r.v.origin);
+  put_text(j, "a", r.a);
   if (r.deleted) j["d"] = true;
   if (r.kind == record_kind::binding) {
-    j["c"] = r.b;
+    put_text(j, "c", r.b);
     if (!r.deleted) {
       j["p"] = r.proto;
-      j["h"] = r.address;
+      put_text(j, "h", r.address);
       j["n"] = r.port;
-      j["i"] = r.instance;
-      j["ci"] = r.call_id;
+      put_text(j, "i", r.instance);
+      put_text(j, "ci", r.call_id);
       j["cs"] = r.cseq;
     }
   } else if (!r.deleted) {
-    j["s"] = r.pair;
+    put_text(j, "s", r.pair);
   }
   return j;
 }
@@ -83,7 +117,7 @@ std::optional<replica_record> record_from_json(const json& j) {
             read(j, "a", r.a) && read(j, "d", r.deleted) && read(j, "c", r.b) &&
             read(j, "p", r.proto) && read(j, "h", r.address) && read(j, "n", r.port) &&
             read(j, "i", r.instance) && read(j, "ci", r.call_id) && read(j, "cs", r.cseq) &&
-            read(j, "s", r.pair);
+            read(j, "s", r.pair) && restore_text(j, r);
   if (!ok || r.v.origin.empty() || r.a.empty()) return std::nullopt;
   if (r.kind == record_kind::binding && r.b.empty()) return std::nullopt;
   if (!r.deleted && r.kind == record_kind::binding && r.proto != "udp" && r.proto != "tcp")

@@ -94,7 +94,7 @@ void health_prober::send_probe(std::size_t i) {
   std::uint32_t seq = cseq_++;
   std::string host_port = m.configured.substr(0, m.configured.find(';'));
   std::string call_id = fmt::format("sp{:x}{:x}@{}", seq, i, self_.via_host);
-  std::string branch = fmt::format("z9hG4bKsppr{:x}.{:x}", seq, i);
+  std::string branch = fmt::format("z9hG4bKsppr{:x}.{:x}.{:016x}", seq, i, nonce_.next());
   bool tcp = m.address.proto == transport::protocol::tcp;
   std::string text =
       sip::build_options(host_port + (tcp ? ";transport=tcp" : ""), tcp ? "TCP" : "UDP",

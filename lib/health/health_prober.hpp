@@ -11,6 +11,7 @@
 #include "config/settings.hpp"
 #include "health/member_health.hpp"
 #include "routing/server_table.hpp"
+#include "txn/branch_nonce.hpp"
 #include "txn/transaction_layer.hpp"
 
 namespace sipproxy::health {
@@ -81,6 +82,7 @@ class health_prober : public txn::client_user {
   std::vector<target> targets_;
   std::vector<bool> pair_available_;
   std::uint32_t cseq_ = 1;
+  txn::branch_nonce nonce_;  // the unpredictable part of each probe's branch
   bool running_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <memory>
 
+#include "mgmt/json_text.hpp"
 #include "mgmt/listen_tcp.hpp"
 
 namespace sipproxy::mgmt {
@@ -58,7 +59,7 @@ class http_server::session : public std::enable_shared_from_this<session> {
     target = target.substr(0, target.find('?'));
     const http_source& src = owner_.source_;
     if (target == "/status") {
-      reply(http::status::ok, "application/json", src.status_document().dump(2) + "\n");
+      reply(http::status::ok, "application/json", json_text(src.status_document(), 2) + "\n");
     } else if (target == "/metrics") {
       reply(http::status::ok, "text/plain; version=0.0.4", src.metrics_text());
     } else if (target == "/healthz") {

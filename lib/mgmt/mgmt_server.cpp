@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 
 #include "log/logger.hpp"
+#include "mgmt/json_text.hpp"
 #include "mgmt/listen_tcp.hpp"
 
 namespace sipproxy::mgmt {
@@ -178,7 +179,7 @@ std::string mgmt_server::answer(std::string_view line, const std::string& source
       reply = refused(std::string("internal error: ") + e.what());
     }
   }
-  return reply.dump() + "\n";
+  return json_text(reply) + "\n";
 }
 
 }  // namespace sipproxy::mgmt

@@ -1,5 +1,7 @@
 #include "mgmt/protocol.hpp"
 
+#include "mgmt/json_text.hpp"
+
 namespace sipproxy::mgmt {
 
 std::string encode(const request& r) {
@@ -7,7 +9,7 @@ std::string encode(const request& r) {
   if (!r.args.empty()) j["args"] = r.args;
   if (!r.token.empty()) j["token"] = r.token;
   if (!r.data.is_null()) j["data"] = r.data;
-  return j.dump() + "\n";
+  return json_text(j) + "\n";
 }
 
 std::optional<request> decode_request(std::string_view line, std::string& error) {

@@ -39,8 +39,8 @@ std::string loop_hash(const sip::message& in) {
   return fmt::format("{:016x}", f.h);
 }
 
-std::string stateful_branch(std::string_view hash, std::uint64_t counter) {
-  return fmt::format("{}{}.{:x}", branch_prefix, hash, counter);
+std::string stateful_branch(std::string_view hash, std::uint64_t nonce) {
+  return fmt::format("{}{}.{:016x}", branch_prefix, hash, nonce);
 }
 
 std::string_view branch_hash(std::string_view branch) {

@@ -92,6 +92,15 @@ std::string management::metrics_text() const {
   metric("sipproxy_messages_dropped_total", "counter",
          "Messages dropped: not SIP, or unusable responses.");
   out += fmt::format("sipproxy_messages_dropped_total {}\n", t.dropped_unparsable);
+  metric("sipproxy_messages_failed_total", "counter",
+         "Messages whose handling failed unexpectedly: contained, the message dropped.");
+  out += fmt::format("sipproxy_messages_failed_total {}\n", t.failed_messages);
+  metric("sipproxy_stray_responses_dropped_total", "counter",
+         "Responses that matched no client transaction, dropped (RFC 6026).");
+  out += fmt::format("sipproxy_stray_responses_dropped_total {}\n", t.stray_responses);
+  metric("sipproxy_foreign_responses_dropped_total", "counter",
+         "Responses from elsewhere than their request was sent to, dropped.");
+  out += fmt::format("sipproxy_foreign_responses_dropped_total {}\n", t.foreign_responses);
   metric("sipproxy_requests_rejected_malformed_total", "counter",
          "Malformed requests answered 400/505.");
   out += fmt::format("sipproxy_requests_rejected_malformed_total {}\n", t.rejected_malformed);
@@ -250,6 +259,9 @@ json management::status() const {
         {"failover_retries", c.retries},
         {"overload_rejected", v_.overload.rejected()},
         {"transactions_refused", t.rejected_busy},
+        {"messages_failed", t.failed_messages},
+        {"stray_responses_dropped", t.stray_responses},
+        {"foreign_responses_dropped", t.foreign_responses},
         {"registrations_stored", c.registrations_stored}}},
       {"transactions",
        {{"server", v_.layer.server_count()},

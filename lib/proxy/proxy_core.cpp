@@ -183,7 +183,8 @@ bool proxy_core::send_branch(response_context& rc, request_context& ctx) {
   sip::message& out = *ctx.out;
   if (creates_dialog(out)) add_record_route(ctx, env_);
   apply_strict_route(out);
-  add_via(out, env_, ctx.next_hop->proto, stateful_branch(loop_hash(*ctx.in), ++branch_counter_));
+  add_via(out, env_, ctx.next_hop->proto,
+          stateful_branch(loop_hash(*ctx.in), branch_nonce_.next()));
   txn::txn_id client = layer_.create_request(ctx.out, *ctx.next_hop);
   if (client == 0) return false;
   rc.branches.push_back(branch_state{client, 0, nullptr, *ctx.next_hop, false});
@@ -495,7 +496,11 @@ void proxy_core::forward_statelessly(const sip::message_ptr& response) {
 }
 
 void proxy_core::on_stray_response(const sip::message_ptr& response) {
-  forward_statelessly(response);
+  // RFC 6026 §8.4 (updating RFC 3261 §16.7): a response that matches no client transaction
+  // is not forwarded. 2xx retransmissions to an INVITE match its transaction in the
+  // Accepted state; anything else would make the proxy a reflector. (Counted by the layer.)
+  log::interaction("dropped stray response {} {} (Call-ID {})", response->status(),
+                   response->reason(), response->value(sip::header_id::call_id));
 }
 
 void proxy_core::on_server_gone(txn::txn_id server) {

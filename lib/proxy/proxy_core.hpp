@@ -11,6 +11,7 @@
 #include "proxy/request_context.hpp"
 #include "proxy/response_context.hpp"
 #include "registrar/registrar.hpp"
+#include "txn/branch_nonce.hpp"
 #include "txn/transaction_layer.hpp"
 
 namespace sipproxy::proxy {
@@ -89,7 +90,7 @@ class proxy_core : public txn::transaction_user {
   dns::resolver* resolver_;
   registrar::registrar registrar_;
   dialog_table dialogs_;
-  std::uint64_t branch_counter_ = 0;
+  txn::branch_nonce branch_nonce_;
   proxy_counters counters_;
 };
 

@@ -17,6 +17,8 @@ namespace {
 
 // The To tag of the stateless 503 for max-transactions: its ACK is recognised by it.
 constexpr std::string_view busy_tag = "sp503busy";
+// The To tag of the stateless 400/505 for a malformed request: likewise.
+constexpr std::string_view reject_tag = "sp400";
 
 template <typename T>
 T* as(const std::unique_ptr<transaction>& t) {
@@ -115,7 +117,7 @@ void transaction_layer::reject(const sip::message& msg, const transport::peer& f
   if (msg.method() == "ACK" || msg.count(sip::header_id::via) == 0) return;
   auto v = sip::parse_via(msg.first(sip::header_id::via)->value);
   if (!v) return;
-  transmit(response_target(msg, from), sip::build_response(msg, status, reason, "sp400"));
+  transmit(response_target(msg, from), sip::build_response(msg, status, reason, reject_tag));
   // (The Via is echoed as received: a request this broken is not stamped.)
 }
 
@@ -123,9 +125,24 @@ void transaction_layer::on_message(std::string bytes, const transport::peer& fro
   ++counters_.received;
   {
     event_scope scope(in_event_);
-    handle_message(std::move(bytes), from);
+    // The containment boundary: whatever one message makes throw (wire text a library
+    // refuses, a bug) costs that message only, never the process.
+    try {
+      handle_message(std::move(bytes), from);
+    } catch (const std::exception& e) {
+      message_failed(from, e.what());
+    } catch (...) {
+      message_failed(from, "unknown exception");
+    }
   }
   sweep();
+}
+
+void transaction_layer::message_failed(const transport::peer& from, std::string_view what) {
+  ++counters_.failed_messages;
+  if (auto held = failure_log_.allow())
+    log::standard("a message from {} failed and was dropped: {} ({} more held back)", from, what,
+                  *held);
 }
 
 void transaction_layer::handle_message(std::string bytes, const transport::peer& from) {
@@ -150,7 +167,7 @@ void transaction_layer::handle_message(std::string bytes, const transport::peer&
   if (parsed.msg->is_request()) {
     on_request(parsed.msg, from);
   } else {
-    on_response(parsed.msg);
+    on_response(parsed.msg, from);
   }
 }
 
@@ -186,8 +203,10 @@ void transaction_layer::on_request(const sip::message_ptr& msg, const transport:
     return;
   }
   if (method == "ACK") {
-    // The ACK for a 503 of refuse_busy() has nowhere to go.
-    if (sip::tag_of(msg->value(sip::header_id::to)) == busy_tag) return;
+    // The ACK for a stateless answer of ours (503 of refuse_busy(), 400/505 of reject())
+    // ends there: the proxy was the UAS (RFC 3261 §17.2.1), there is nothing to forward.
+    auto tag = sip::tag_of(msg->value(sip::header_id::to));
+    if (tag == busy_tag || tag == reject_tag) return;
     tu_->on_ack(msg, from);
     return;
   }
@@ -230,7 +249,7 @@ bool transaction_layer::refuse_busy(const sip::message& msg, const transport::pe
   return true;
 }
 
-void transaction_layer::on_response(const sip::message_ptr& msg) {
+void transaction_layer::on_response(const sip::message_ptr& msg, const transport::peer& from) {
   auto key = client_key(*msg);
   auto it = key ? clients_.find(*key) : clients_.end();
   if (it == clients_.end()) {
@@ -240,6 +259,17 @@ void transaction_layer::on_response(const sip::message_ptr& msg) {
   }
   txn_id id = it->second;
   auto& t = all_.at(id);
+  // A response counts only from where its request went: the same address and port over
+  // UDP, the same connection over TCP. Anyone else who learnt the branch (or guessed it)
+  // must not end a call, take a SIP Server out of service or create a binding.
+  const transport::peer& to = t->peer();
+  if (from.proto != to.proto || from.address != to.address || from.port != to.port) {
+    ++counters_.foreign_responses;
+    if (auto held = foreign_log_.allow())
+      log::standard("dropped a {} response from {}: its request went to {} ({} more held back)",
+                    msg->status(), from, to, *held);
+    return;
+  }
   bool deliver = false;
   if (auto* c = as<client_invite_transaction>(t)) deliver = c->on_response(msg);
   if (auto* c = as<client_non_invite_transaction>(t)) deliver = c->on_response(msg);

@@ -35,7 +35,9 @@ struct layer_counters {
   std::uint64_t rejected_malformed = 0;
   std::uint64_t retransmissions_absorbed = 0;
   std::uint64_t stray_responses = 0;
-  std::uint64_t rejected_busy = 0;  // 503 for max_in_flight
+  std::uint64_t rejected_busy = 0;      // 503 for max_in_flight
+  std::uint64_t foreign_responses = 0;  // from elsewhere than their request went: dropped
+  std::uint64_t failed_messages = 0;    // handling threw: contained, the message dropped
 };
 
 class transaction_layer : public transport::receiver, private transaction_host {
@@ -100,9 +102,10 @@ class transaction_layer : public transport::receiver, private transaction_host {
     bool outer_;
   };
   void handle_message(std::string bytes, const transport::peer& from);
+  void message_failed(const transport::peer& from, std::string_view what);
   void fail_clients_to(const transport::peer& to);
   void on_request(const sip::message_ptr& msg, const transport::peer& from);
-  void on_response(const sip::message_ptr& msg);
+  void on_response(const sip::message_ptr& msg, const transport::peer& from);
   void reject(const sip::message& msg, const transport::peer& from, int status,
               const std::string& reason);
   // Whether a new request is over max_in_flight (then answered statelessly).
@@ -124,6 +127,8 @@ class transaction_layer : public transport::receiver, private transaction_host {
   std::unordered_set<txn_id> awaiting_final_;        // server transactions before their final
   std::size_t max_in_flight_ = 0;
   log::throttle busy_log_;
+  log::throttle failure_log_;
+  log::throttle foreign_log_;
   std::vector<txn_id> dead_;
   bool in_event_ = false;
   bool sweep_scheduled_ = false;

@@ -103,17 +103,17 @@ TEST(branch, stateful_branch_has_magic_cookie_and_hash) {
   std::string b = stateful_branch(h, 1);
   EXPECT_EQ(b.rfind("z9hG4bK", 0), 0u) << b;
   EXPECT_EQ(b.rfind(branch_prefix, 0), 0u) << b;
-  EXPECT_EQ(b, std::string(branch_prefix) + h + ".1");
+  EXPECT_EQ(b, std::string(branch_prefix) + h + ".0000000000000001");
   EXPECT_EQ(branch_hash(b), h);
 }
 
-TEST(branch, stateful_branch_counter_is_hex_and_distinguishes_forks) {
+TEST(branch, stateful_branch_nonce_is_16_hex_digits_and_distinguishes_forks) {
   std::string h = hash_of({});
   std::string b1 = stateful_branch(h, 1);
   std::string b2 = stateful_branch(h, 2);
   EXPECT_NE(b1, b2);
   EXPECT_EQ(branch_hash(b1), branch_hash(b2));
-  EXPECT_EQ(stateful_branch(h, 255), std::string(branch_prefix) + h + ".ff");
+  EXPECT_EQ(stateful_branch(h, 255), std::string(branch_prefix) + h + ".00000000000000ff");
 }
 
 TEST(branch, branch_hash_of_foreign_branches_is_empty) {
