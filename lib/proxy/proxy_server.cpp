@@ -417,6 +417,7 @@ proxy_server::proxy_server(config::settings settings, server_options options)
                         ? fmt::format(" at {}:{}", s.file, s.lines.at("sip-port"))
                         : std::string(", the default"),
                     s.sip_address.empty() ? "" : ", sip-address = " + s.sip_address));
+  m.layer->set_own_port(m.transport->port());
 
   if (s.self.mgmt_port || s.self.http_port) {
     m.commands = std::make_unique<management>(management_view{

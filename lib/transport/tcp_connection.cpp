@@ -193,17 +193,17 @@ void tcp_connection::linger_then_stop() {
 }
 
 void tcp_connection::do_discard() {
-  socket_.async_read_some(asio::buffer(chunk_), [self = shared_from_this()](
-                                                    const boost::system::error_code& ec,
-                                                    std::size_t n) {
-    if (self->stopped_) return;
-    self->discarded_ += n;
-    if (ec || self->discarded_ >= self->limits_.linger_max_bytes) {
-      self->stop();
-      return;
-    }
-    self->do_discard();
-  });
+  socket_.async_read_some(
+      asio::buffer(chunk_),
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+        if (self->stopped_) return;
+        self->discarded_ += n;
+        if (ec || self->discarded_ >= self->limits_.linger_max_bytes) {
+          self->stop();
+          return;
+        }
+        self->do_discard();
+      });
 }
 
 }  // namespace sipproxy::transport

@@ -5,6 +5,7 @@
 #include "sip/request_builder.hpp"
 #include "sip/response_builder.hpp"
 #include "sip/via.hpp"
+#include "transport/socket_options.hpp"
 #include "txn/client_invite_transaction.hpp"
 #include "txn/client_non_invite_transaction.hpp"
 #include "txn/server_invite_transaction.hpp"
@@ -263,7 +264,10 @@ void transaction_layer::on_response(const sip::message_ptr& msg, const transport
   // UDP, the same connection over TCP. Anyone else who learnt the branch (or guessed it)
   // must not end a call, take a SIP Server out of service or create a binding.
   const transport::peer& to = t->peer();
-  if (from.proto != to.proto || from.address != to.address || from.port != to.port) {
+  bool from_self = from.proto == transport::protocol::udp && own_port_ != 0 &&
+                   from.port == own_port_ && transport::is_local_address(from.address);
+  if ((from.proto != to.proto || from.address != to.address || from.port != to.port) &&
+      !from_self) {
     ++counters_.foreign_responses;
     if (auto held = foreign_log_.allow())
       log::standard("dropped a {} response from {}: its request went to {} ({} more held back)",

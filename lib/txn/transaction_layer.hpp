@@ -52,6 +52,9 @@ class transaction_layer : public transport::receiver, private transaction_host {
   // never sees it; a CANCEL or a request within a dialog (To tag) may use as many again,
   // so calls can still be cancelled and ended. 0: no limit.
   void set_max_in_flight(std::size_t n) { max_in_flight_ = n; }
+  // This proxy's own SIP port: a UDP response from it, on one of this host's addresses,
+  // is the proxy's own answer to a request that looped back to it (482).
+  void set_own_port(std::uint16_t port) { own_port_ = port; }
 
   // transport::receiver
   void on_message(std::string bytes, const transport::peer& from) override;
@@ -126,6 +129,7 @@ class transaction_layer : public transport::receiver, private transaction_host {
   std::unordered_map<txn_id, client_user*> owners_;  // client transactions not owned by the TU
   std::unordered_set<txn_id> awaiting_final_;        // server transactions before their final
   std::size_t max_in_flight_ = 0;
+  std::uint16_t own_port_ = 0;
   log::throttle busy_log_;
   log::throttle failure_log_;
   log::throttle foreign_log_;
