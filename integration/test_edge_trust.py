@@ -126,13 +126,13 @@ ACKED_ANSWERS = {
 }
 
 
-@pytest.mark.parametrize("case", list(ACKED_ANSWERS))
-@pytest.mark.parametrize("transport", ["UDP", "TCP"])
+# A Content-Length past the end is a 400 only in a datagram: on a stream the proxy waits
+# for the rest of the body (test_malformed.py covers TCP's own 400s).
+@pytest.mark.parametrize("transport,case", [(t, c) for t in ("UDP", "TCP") for c in ACKED_ANSWERS
+                                            if not (t == "TCP" and ACKED_ANSWERS[c][2])])
 def test_ack_for_the_proxys_own_answer_is_absorbed(case, transport, deploy, fake_server,
                                                    sip_client):
     extra, max_forwards, clen, status = ACKED_ANSWERS[case]
-    if clen and transport == "TCP":
-        pytest.skip("a wrong Content-Length frames TCP differently")
     fake = fake_server()
     proxy = deploy(server_port=fake.port)
     c = sip_client(proxy.addr, transport)
