@@ -118,6 +118,19 @@ def free_port() -> int:
     raise RuntimeError(f"no free UDP+TCP port in {lo}-{hi - 1}")
 
 
+def free_port_block(n: int) -> int:
+    """The first of n consecutive ports, each as free_port() gives them, all held by this
+    process: for an open-ended range such as client-side-port, whose ports must not be
+    handed to anything else of the suite."""
+    while True:
+        first = free_port()
+        got = [first]
+        while len(got) < n and free_port() == got[-1] + 1:
+            got.append(got[-1] + 1)
+        if len(got) == n:
+            return first
+
+
 # ---------------------------------------------------------------------------
 # Deployment file
 # ---------------------------------------------------------------------------

@@ -491,7 +491,9 @@ def test_pool_links_use_client_side_port_and_survive_restarts(pool):
     """client-side-port: every outgoing link comes from a local port at or above it
     (the range is open-ended); after a peer restarts, the links come back although
     the ports they used first may still be in TIME_WAIT."""
-    base = helpers.free_port()
+    # The range is open-ended: hold 64 ports from base so that no port the test hands
+    # out afterwards (the instances' own) falls where the links' local ports go.
+    base = helpers.free_port_block(64)
     fake, (i1, i2, i3) = pool(client_side_port=base)
     wait_all_linked([i1, i2, i3])
     for inst in (i1, i2, i3):
