@@ -40,6 +40,8 @@ mkdir -p $logs
 : >$logs/stages
 : >$logs/counts
 t_start=$(date +%s)
+# A failing stage ends the run: the background builds go with it.
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
 # stage NAME COMMAND...: runs COMMAND, then notes NAME and its wall time.
 stage() {
