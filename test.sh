@@ -94,8 +94,8 @@ build() { # build DIR CMAKE-ARGS...
 unit() { # unit BUILD-DIR LABEL
   out=$logs/unit-$2.log
   "$1/bin/sipproxy_tests" --gtest_brief=1 2>&1 | tee "$out" | tail -3
-  n=$(sed -n 's/.*\[  PASSED  \] \([0-9]*\) tests\{0,1\}\..*/\1/p' "$out" | tail -1)
-  grep -q '^\[  FAILED  \]' "$out" && return 1
+  n=$(grep -oE '\[  PASSED  \] [0-9]+ test' "$out" | grep -oE '[0-9]+' | tail -1 || true)
+  if grep -q '^\[  FAILED  \]' "$out" || [ -z "$n" ]; then return 1; fi
   echo "$2 unit|${n:-0}" >>$logs/counts
 }
 
@@ -107,7 +107,7 @@ integration() { # integration BUILD-DIR LABEL
     /usr/bin/python3 -m pytest integration -q -p no:cacheprovider -n "$workers" \
     --durations=15 2>&1 | tee "$out" || true
   summary=$(grep -E '(passed|failed|error).* in [0-9.]+s' "$out" | tail -1)
-  n=$(echo "$summary" | sed -n 's/.* \([0-9]*\) passed.*/\1/p')
+  n=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || true)
   echo "$2 integration|${n:-0}" >>$logs/counts
   echo "$summary" | grep -qE 'failed|error' && status=1
   [ -n "$n" ] || status=1
