@@ -188,8 +188,9 @@ struct pipeline {
   proxy::runtime_state state;
   registrar::memory_binding_store bindings;
   routing::pool_members pool;
+  proxy::route_signer routes{txn::siphash_key{1, 2}};
   proxy::proxy_core core{layer, proxy::proxy_env{settings, self, servers, hosts, overload, selector,
-                                                 sessions, state, bindings, pool}};
+                                                 sessions, state, bindings, pool, routes}};
   transport::peer uac = udp_peer(5090), uas = udp_peer(5070);
 
   std::uint64_t proxy_allocations = 0;  // made inside the transaction layer and the proxy

@@ -210,6 +210,8 @@ void derive_typed(settings& s) {
   s.geo_location = v["geo-location"];
   s.sip_address = v["sip-address"];
   s.mgmt_token = v["mgmt-token"];
+  s.route_secret = v["route-secret"];
+  s.route_secret_previous = v["route-secret-previous"];
   s.load_balancing = v["load-balancing"];
   s.dns_server = v["dns-server"];
   s.resolve_host = v["resolve-host"] == "true";

@@ -21,7 +21,7 @@ using sc = option_scope;
 constexpr std::int64_t int_max = 2147483647;
 
 // clang-format off
-constexpr std::array<option_spec, 31> table{{
+constexpr std::array<option_spec, 33> table{{
   // The seed's options of the [sipproxy] section.
   {"applications", "", vk::list, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "Comma-separated names of the SIP Server applications (HA pairs; primaries only)."},
@@ -66,6 +66,10 @@ constexpr std::array<option_spec, 31> table{{
    "Cluster: how new dialogs are spread over the available SIP Server pairs of the geo-location."},
   {"mgmt-token", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
    "Shared secret for mutating management commands and peer links when mgmt-port is not on loopback."},
+  {"route-secret", "", vk::key128, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+   "Pool-wide key of the MAC on the proxy's Record-Route parameters; unset = from mgmt-token, else per process."},
+  {"route-secret-previous", "", vk::key128, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+   "The route-secret before a rotation: still accepted on Route headers, never used to sign."},
   // Limits (README "Robustness"): 0 disables each.
   {"max-connections-per-source", "256", vk::integer, 0, 65535, "", te::after_restart, ap::both, sc::deployment,
    "Open inbound TCP connections allowed from one IP address; a new one above it is closed at once."},
@@ -151,6 +155,8 @@ std::string describe_range(const option_spec& spec) {
       return "comma-separated names";
     case value_kind::host_port:
       return "host:port";
+    case value_kind::key128:
+      return "32 hexadecimal digits (a 128-bit key)";
     case value_kind::text:
       // A text option whose form the loader checks (shared-storage) names it in `choices`.
       return spec.choices.empty() ? "any string" : std::string(spec.choices);
@@ -216,6 +222,17 @@ std::optional<std::string> check_value(const option_spec& spec, std::string_view
       }
       if (!ok)
         return fmt::format("'{}' is not valid; valid values: host:port (port 1-65535)", value);
+      return std::nullopt;
+    }
+    case value_kind::key128: {
+      bool ok = value.empty() || value.size() == 32;
+      for (char c : value)
+        ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+      if (!ok)
+        return fmt::format(
+            "the value (not shown: a secret, {} characters) is not valid; valid "
+            "values: {}",
+            value.size(), describe_range(spec));
       return std::nullopt;
     }
     case value_kind::list:

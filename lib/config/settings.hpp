@@ -56,6 +56,8 @@ struct settings {
   std::string geo_location;
   std::string sip_address;
   std::string mgmt_token;
+  std::string route_secret;           // 32 hex digits, or empty
+  std::string route_secret_previous;  // accepted for verification only
   std::string load_balancing = "round-robin";
   std::string dns_server;
   bool resolve_host = false;

@@ -164,6 +164,16 @@ std::string from_aor(const sip::message& m, const proxy_env& env) {
   return u ? canonical_aor(*u, env.self) : std::string();
 }
 
+// Whether the target to_uri chose is on the Feature Server's host: its resolved address,
+// or, when a name is still to be resolved, the host name of feature-server-address.
+bool on_feature_server_host(const request_context& ctx, const proxy_env& env) {
+  if (!env.state.feature_server) return false;
+  if (ctx.next_hop) return ctx.next_hop->address == env.state.feature_server->address;
+  auto u = sip::parse_uri(ctx.resolve_uri);
+  const std::string& fs = env.settings.feature_server_address;
+  return u && !fs.empty() && sip::iequals(u->host, std::string_view(fs).substr(0, fs.rfind(':')));
+}
+
 }  // namespace
 
 step_result decide_target(request_context& ctx, const proxy_env& env) {
@@ -183,8 +193,10 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
                  ctx.next_hop->address == env.state.feature_server->address &&
                  ctx.next_hop->port == env.state.feature_server->port;
     // An endpoint may not use the proxy to reach anything but the SIP Servers (and the
-    // instances of the pool that its dialogs were record-routed through): no open relay.
-    bool to_pool = ctx.next_hop && env.pool.at(*ctx.next_hop);
+    // instances of the pool that its dialogs were record-routed through, at their SIP
+    // port, never another port of their host): no open relay.
+    const routing::pool_member* member = ctx.next_hop ? env.pool.at(*ctx.next_hop) : nullptr;
+    bool to_pool = member && member->sip.port == ctx.next_hop->port;
     // The `flow` Route is for the instances themselves: an endpoint may not forge one.
     auto ru = sip::parse_uri(na->uri);
     bool forged_flow = to_pool && ru && ru->param(flow_param);
@@ -213,10 +225,18 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
     return to_endpoint(ctx, env);
   }
 
-  // Within a dialog with the Feature Server (re-SUBSCRIBE): its contact.
+  // Within a dialog with the Feature Server (re-SUBSCRIBE): its contact, which must be
+  // on the Feature Server's host (a signed `fs` Record-Route of one's own MWI dialog does
+  // not open a way to anywhere else).
   if (ctx.rr_feature_server) {
     ctx.to_feature_server = true;
-    return to_uri(ctx, out.request_uri(), env);
+    step_result r = to_uri(ctx, out.request_uri(), env);
+    if (r == step_result::done || on_feature_server_host(ctx, env)) return r;
+    ctx.next_hop.reset();
+    ctx.resolve_uri.clear();
+    ctx.alternatives.clear();
+    ctx.respond(403, "Forbidden (the Feature Server dialog's target is not the Feature Server)");
+    return step_result::done;
   }
 
   // From an endpoint. Within a dialog we record-routed: the SIP Server it was set up with.

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "proxy/record_route_params.hpp"
+#include "proxy/route_signer.hpp"
 #include "sip/cseq.hpp"
 #include "sip/name_addr.hpp"
 
@@ -27,6 +28,9 @@ std::string rr_value(const proxy_env& env, transport::protocol proto,
     v += fmt::format(";lr;{}", fs_param);
   }
   if (!dn.empty()) v += fmt::format(";{}={}", dn_param, dn);
+  // The MAC over those parameters: only then are they believed when they come back.
+  if (auto u = sip::parse_uri(std::string_view(v).substr(1)))
+    v += fmt::format(";{}={}", sig_param, env.routes.signature(*u));
   v += ">";
   return v;
 }

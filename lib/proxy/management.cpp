@@ -333,7 +333,8 @@ json management::get(const std::vector<std::string>& args) const {
   std::string name(spec->name);
   std::string value = v_.settings.values.at(name);
   // The token is a secret: say whether it is set, never what it is.
-  if (name == "mgmt-token") value = value.empty() ? "(not set)" : "(set)";
+  if (name == "mgmt-token" || name == "route-secret" || name == "route-secret-previous")
+    value = value.empty() ? "(not set)" : "(set)";
   if (name == "shared-storage") value = config::masked_shared_storage(value);
   return mgmt::ok(json{{"option", name},
                        {"value", value},

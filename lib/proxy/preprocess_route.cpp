@@ -1,4 +1,5 @@
 #include "proxy/record_route_params.hpp"
+#include "proxy/route_signer.hpp"
 #include "proxy/steps.hpp"
 #include "sip/name_addr.hpp"
 
@@ -15,13 +16,24 @@ std::optional<sip::uri> our_route(const sip::header& h, const proxy_env& env) {
   return u;
 }
 
-// What our own Record-Route URI said when the dialog was set up.
-void note_our_uri(request_context& ctx, const sip::uri& u) {
+// What our own Record-Route URI said when the dialog was set up. Its parameters count
+// only when their MAC verifies: a URI that names us without it is a plain loose route
+// to us (RFC 3261 §16.4 removes it), so an endpoint cannot write `;fs` or `;sps=` itself.
+// `flow` is not signed: it counts only on a request from an instance of the pool
+// (decide_target), which no endpoint can send.
+void note_our_uri(request_context& ctx, const sip::uri& u, const proxy_env& env) {
+  ctx.had_our_route = true;
+  if (u.param(flow_param)) ctx.rr_flow = true;
+  bool ours = u.param(sps_param) || u.param(member_param) || u.param(fs_param) ||
+              u.param(dn_param) || u.param(sig_param);
+  if (!ours) return;
+  if (!env.routes.verify(u)) {
+    ctx.forged_route = true;
+    return;
+  }
   if (auto idx = server_index_of(u)) ctx.rr_server_index = idx;
   if (u.param(fs_param)) ctx.rr_feature_server = true;
-  if (u.param(flow_param)) ctx.rr_flow = true;
   if (auto m = u.param(member_param); m && *m == "b") ctx.rr_backup = true;
-  ctx.had_our_route = true;
 }
 
 }  // namespace
@@ -32,7 +44,7 @@ step_result preprocess_route(request_context& ctx, const proxy_env& env) {
   // target last in Route (RFC 3261 §16.4): put it back.
   if (auto ruri = sip::parse_uri(out.request_uri());
       ruri && env.self.is_local(ruri->host, ruri->port) && ruri->param("lr")) {
-    note_our_uri(ctx, *ruri);
+    note_our_uri(ctx, *ruri, env);
     const sip::header* last = nullptr;
     for (const auto& h : out.headers()) {
       if (h.id == sip::header_id::route) last = &h;
@@ -51,7 +63,7 @@ step_result preprocess_route(request_context& ctx, const proxy_env& env) {
   while (const sip::header* top = out.first(sip::header_id::route)) {
     auto u = our_route(*top, env);
     if (!u) break;
-    note_our_uri(ctx, *u);
+    note_our_uri(ctx, *u, env);
     out.remove_first(sip::header_id::route);
   }
   return step_result::next;

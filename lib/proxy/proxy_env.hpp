@@ -6,6 +6,7 @@
 #include "config/settings.hpp"
 #include "proxy/local_identity.hpp"
 #include "proxy/overload_control.hpp"
+#include "proxy/route_signer.hpp"
 #include "registrar/binding_store.hpp"
 #include "routing/next_hop.hpp"
 #include "routing/pair_selector.hpp"
@@ -34,6 +35,7 @@ struct proxy_env {
   runtime_state& state;
   registrar::binding_store& bindings;
   const routing::pool_members& pool;  // the other instances, as SIP next hops
+  const route_signer& routes;         // signs and checks our Record-Route parameters
 };
 
 }  // namespace sipproxy::proxy

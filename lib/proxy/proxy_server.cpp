@@ -229,6 +229,7 @@ struct proxy_server::impl {
   routing::host_table hosts;
   routing::server_table servers{{}};
   std::unique_ptr<local_identity> identity;
+  std::unique_ptr<route_signer> routes;
   asio::io_context io{1};
   txn::timer_queue timers;
   std::unique_ptr<txn::asio_timer_driver> driver;
@@ -359,6 +360,10 @@ proxy_server::proxy_server(config::settings settings, server_options options)
     locals = interface_addresses();
   }
   m.identity = std::make_unique<local_identity>(s, via_host, std::move(locals));
+  auto signer = make_route_signer(s);
+  m.routes = std::make_unique<route_signer>(signer.signer);
+  log::standard("Record-Route parameters: MAC key {}{}", signer.source,
+                signer.weak ? "; warning: whoever knows the deployment can forge them" : "");
 
   m.driver = std::make_unique<txn::asio_timer_driver>(m.io, m.timers);
   m.transport = std::make_unique<transport::transport_manager>(m.io);
@@ -395,7 +400,7 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.core = std::make_unique<proxy_core>(
       *m.layer,
       proxy_env{m.settings, *m.identity, m.servers, m.hosts, m.overload, *m.selector, *m.sessions,
-                m.state, *m.bindings, m.pool_members},
+                m.state, *m.bindings, m.pool_members, *m.routes},
       m.prober.get(), m.resolver.get());
   m.layer->set_user(*m.core);
 
@@ -551,10 +556,13 @@ void proxy_server::reload() {
     const std::string& after = fresh.values[name];
     if (before == after) continue;
     if (spec.effect == config::takes_effect::after_restart) {
+      // Keys are never written to the log.
+      bool secret = spec.kind == config::value_kind::key128;
       log::standard(
           "reload: option '{}' changed ('{}' -> '{}') but takes effect after restart; "
           "still using '{}'",
-          name, before, after, before);
+          name, secret ? "(hidden)" : before, secret ? "(hidden)" : after,
+          secret ? "(hidden)" : before);
       continue;
     }
     log::standard("reload: option '{}' changed from '{}' to '{}' (takes effect {})", name, before,

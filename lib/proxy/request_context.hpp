@@ -38,6 +38,9 @@ struct request_context {
   std::optional<std::size_t> rr_server_index;
   bool rr_backup = false;          // the dialog was set up with the pair's backup
   bool rr_feature_server = false;  // our Record-Route of a dialog with the Feature Server
+  // A Route or Request-URI named us with parameters whose MAC did not verify (forged, or
+  // signed with a key no longer accepted): they were ignored.
+  bool forged_route = false;
 
   // The Feature Server (MWI) is on one end of this request.
   bool from_feature_server = false;

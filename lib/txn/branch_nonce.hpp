@@ -7,20 +7,19 @@
 #include <array>
 #include <cstdint>
 
+#include "txn/siphash.hpp"
+
 namespace sipproxy::txn {
 
 class branch_nonce {
  public:
-  branch_nonce();  // a fresh key from the kernel's CSPRNG
-  explicit branch_nonce(const std::array<std::uint64_t, 2>& key) : key_(key) {}
+  branch_nonce() : key_(random_siphash_key()) {}  // a fresh key from the kernel's CSPRNG
+  explicit branch_nonce(const siphash_key& key) : key_(key) {}
 
-  std::uint64_t next() { return siphash(key_, ++counter_); }
-
-  // SipHash-2-4 of one 64-bit word (exposed for the reference-vector test).
-  static std::uint64_t siphash(const std::array<std::uint64_t, 2>& key, std::uint64_t word);
+  std::uint64_t next() { return siphash24(key_, ++counter_); }
 
  private:
-  std::array<std::uint64_t, 2> key_;
+  siphash_key key_;
   std::uint64_t counter_ = 0;
 };
 
