@@ -164,14 +164,16 @@ std::string from_aor(const sip::message& m, const proxy_env& env) {
   return u ? canonical_aor(*u, env.self) : std::string();
 }
 
-// Whether the target to_uri chose is on the Feature Server's host: its resolved address,
-// or, when a name is still to be resolved, the host name of feature-server-address.
-bool on_feature_server_host(const request_context& ctx, const proxy_env& env) {
-  if (!env.state.feature_server) return false;
-  if (ctx.next_hop) return ctx.next_hop->address == env.state.feature_server->address;
+// Whether the target to_uri chose is the Feature Server (feature-server-address): its
+// resolved address and port, or, when a name is still to be resolved, its host and port.
+bool is_feature_server(const request_context& ctx, const proxy_env& env) {
+  const auto& fs = env.state.feature_server;
+  if (!fs) return false;
+  if (ctx.next_hop) return ctx.next_hop->address == fs->address && ctx.next_hop->port == fs->port;
   auto u = sip::parse_uri(ctx.resolve_uri);
-  const std::string& fs = env.settings.feature_server_address;
-  return u && !fs.empty() && sip::iequals(u->host, std::string_view(fs).substr(0, fs.rfind(':')));
+  const std::string& configured = env.settings.feature_server_address;
+  std::string_view host = std::string_view(configured).substr(0, configured.rfind(':'));
+  return u && sip::iequals(u->host, host) && (u->port ? u->port : 5060) == fs->port;
 }
 
 }  // namespace
@@ -226,12 +228,12 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
   }
 
   // Within a dialog with the Feature Server (re-SUBSCRIBE): its contact, which must be
-  // on the Feature Server's host (a signed `fs` Record-Route of one's own MWI dialog does
-  // not open a way to anywhere else).
+  // the Feature Server's address and port (a signed `fs` Record-Route of one's own MWI
+  // dialog does not open a way to anywhere else).
   if (ctx.rr_feature_server) {
     ctx.to_feature_server = true;
     step_result r = to_uri(ctx, out.request_uri(), env);
-    if (r == step_result::done || on_feature_server_host(ctx, env)) return r;
+    if (r == step_result::done || is_feature_server(ctx, env)) return r;
     ctx.next_hop.reset();
     ctx.resolve_uri.clear();
     ctx.alternatives.clear();
