@@ -109,6 +109,8 @@ def test_redis_keys_share_the_aor_slot_and_expire_by_redis(pool, redis, sip_clie
     c = sip_client(i1.addr)
     long_lived = f"sip:1000@127.0.0.1:{c.port}"
     register(c, i1, fake, long_lived, expires=600)
+    # No wait: the 200 is relayed only once Redis acknowledged the write (REGISTRATION
+    # GUARANTEE in sipproxy.conf(5)), so the key is there when the 200 is read.
     (key,) = binding_keys(redis)
     assert key == f"sipproxy:b:{{sip:1000@{DOMAIN}}}:{long_lived}", key
     value = redis.command("GET", key)

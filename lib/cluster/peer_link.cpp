@@ -61,15 +61,28 @@ void peer_link::stop() {
   channel_.close();
 }
 
-void peer_link::enqueue(std::string record) {
-  // While the link is not up, nothing is queued: the next connection exchanges everything.
-  if (state_ != link_state::up && state_ != link_state::syncing) return;
-  if (outbox_.size() >= outbox_cap) {
+void peer_link::enqueue(std::string record, std::uint64_t number) {
+  // While the link is down the queue is bounded lower: a peer away for long gets the
+  // whole state at the next exchange anyway.
+  std::size_t cap = live() ? outbox_cap : down_queue_cap;
+  if (overflowed_ && !live()) return;  // the next exchange sends everything
+  if (outbox_.size() >= cap) {
     outbox_.clear();
     overflowed_ = true;
+    ++overflows_;
+    log::standard(
+        "pool: more than {} changes queued for {} ({}): queue dropped, the whole "
+        "state goes at the next exchange",
+        cap, info_.name, link_state_name(state_));
     return;
   }
-  outbox_.push_back(queued{std::move(record), steady_clock::now()});
+  if (!live()) ++queued_while_down_;
+  outbox_.push_back(queued{std::move(record), steady_clock::now(), number});
+}
+
+void peer_link::wake() {
+  woken_ = true;
+  if (sleeping_ && state_ == link_state::up) timer_.cancel();
 }
 
 void peer_link::set_state(link_state s, const std::string& why) {
@@ -80,8 +93,6 @@ void peer_link::set_state(link_state s, const std::string& why) {
   if (s == link_state::down) {
     bool new_reason = why != last_error_;
     last_error_ = why;
-    outbox_.clear();
-    overflowed_ = false;
     if (reported_down_ && new_reason) {
       log::standard("SIP Proxy instance {} is still disconnected: {}", info_.name, why);
     } else if (!reported_down_) {
@@ -100,6 +111,7 @@ void peer_link::set_state(link_state s, const std::string& why) {
     reported_down_ = false;
     ever_up_ = true;
   }
+  owner_.link_progress();  // a REGISTER may wait on this link, or no longer
 }
 
 asio::awaitable<void> peer_link::sleep(std::chrono::milliseconds d) {
@@ -136,13 +148,23 @@ asio::awaitable<std::string> peer_link::session() {
   if (!ok_reply(reply, error)) co_return error;
   rtt_ms_ = std::chrono::duration<double, std::milli>(steady_clock::now() - t0).count();
   set_state(link_state::syncing);
+  // What was queued while the link was down goes first, then the whole states.
+  if (!overflowed_) {
+    if (std::string e = co_await flush(deadline); !e.empty()) co_return e;
+  }
+  overflowed_ = false;
   if (std::string e = co_await exchange(deadline); !e.empty()) co_return e;
   set_state(link_state::up);
   auto next_check = steady_clock::now() + anti_entropy_period;
   auto next_beat = steady_clock::now() + heartbeat_period;
   mismatches_ = 0;
   while (!stopped_) {
-    co_await sleep(owner_.send_interval());
+    if (!woken_) {
+      sleeping_ = true;
+      co_await sleep(owner_.send_interval());
+      sleeping_ = false;
+    }
+    woken_ = false;
     if (stopped_) break;
     deadline = owner_.response_deadline();
     if (overflowed_) {
@@ -184,7 +206,12 @@ asio::awaitable<std::string> peer_link::session() {
 asio::awaitable<std::string> peer_link::exchange(std::chrono::milliseconds deadline) {
   ++exchanges_;
   outbox_.clear();  // everything is in the full push
+  std::uint64_t upto = owner_.last_change();
   if (std::string e = co_await push_all(deadline); !e.empty()) co_return e;
+  if (upto > acked_) {
+    acked_ = upto;
+    owner_.link_progress();
+  }
   std::size_t records = 0;
   co_return co_await pull(channel_, owner_, info_.name, deadline, records);
 }
@@ -240,9 +267,15 @@ asio::awaitable<std::string> peer_link::flush(std::chrono::milliseconds deadline
       batch += it->record;
       ++n;
     }
+    std::uint64_t last = std::prev(outbox_.begin() + static_cast<std::ptrdiff_t>(n))->number;
     if (std::string e = co_await send_batch(batch, n, deadline); !e.empty()) co_return e;
     // Records queued while the batch was in flight stay queued behind it.
-    for (std::size_t i = 0; i < n && !outbox_.empty(); ++i) outbox_.pop_front();
+    for (std::size_t i = 0; i < n && !outbox_.empty() && outbox_.front().number <= last; ++i)
+      outbox_.pop_front();
+    if (last > acked_) {
+      acked_ = last;
+      owner_.link_progress();
+    }
   }
   co_return std::string();
 }
@@ -288,6 +321,9 @@ json peer_link::status() const {
          {"exchanges", exchanges_},
          {"repairs", repairs_},
          {"disconnects", disconnects_},
+         {"queued_while_down", queued_while_down_},
+         {"queue_overflows", overflows_},
+         {"acked_change", acked_},
          {"rtt_ms", rtt_ms_ < 0 ? json(nullptr) : json(rtt_ms_)},
          {"local_port", channel_.local_port()}};
   if (!last_error_.empty()) j["error"] = last_error_;

@@ -6,6 +6,11 @@
 // are compared and a second mismatch in a row exchanges the states again. An idle link
 // sends a heartbeat (peer-digest) every heartbeat_period. A peer that does not answer in
 // time is marked disconnected (event 40002, an alarm) and retried after 1, 2, then 5 s.
+// Changes made while the link is down stay queued (at most down_queue_cap; beyond it the
+// queue is dropped, counted and shown in the 40002 alarm, and the whole state goes at the
+// next exchange) and are sent first on reconnection. Every record carries the number the
+// pool's change_confirmer gave it; acked() is the highest the peer has acknowledged, all
+// before it included, and a wake() (a REGISTER waiting) sends the queue at once.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -33,6 +38,7 @@ inline constexpr std::chrono::seconds anti_entropy_period{10};
 inline constexpr std::size_t page_records = 400;       // per snapshot page
 inline constexpr std::size_t batch_bytes = 48 * 1024;  // per update (the mgmt line cap is 64 KiB)
 inline constexpr std::size_t outbox_cap = 200000;      // beyond it: a full exchange instead
+inline constexpr std::size_t down_queue_cap = 20000;   // the same while the link is down
 
 enum class link_state { connecting, syncing, up, down };
 std::string_view link_state_name(link_state s);
@@ -43,8 +49,14 @@ class peer_link {
 
   void start();
   void stop();
-  // A change of this instance's state, as a record's JSON text.
-  void enqueue(std::string record);
+  // A change of this instance's state, as a record's JSON text, and its number.
+  void enqueue(std::string record, std::uint64_t number);
+  // Send what is queued now rather than at the next send-data-timeout.
+  void wake();
+  // Every change numbered up to this one is acknowledged by the peer.
+  std::uint64_t acked() const { return acked_; }
+  bool live() const { return state_ == link_state::up || state_ == link_state::syncing; }
+  bool overflowed_while_down() const { return overflowed_ && state_ == link_state::down; }
   // A record the peer sent us was applied.
   void count_received(std::size_t n) { received_ += n; }
 
@@ -85,9 +97,15 @@ class peer_link {
   struct queued {
     std::string record;
     std::chrono::steady_clock::time_point at;
+    std::uint64_t number;
   };
   std::deque<queued> outbox_;
   bool overflowed_ = false;
+  bool sleeping_ = false;
+  bool woken_ = false;
+  std::uint64_t acked_ = 0;
+  std::uint64_t queued_while_down_ = 0;
+  std::uint64_t overflows_ = 0;
   std::uint64_t sent_ = 0;
   std::uint64_t batches_ = 0;
   std::uint64_t received_ = 0;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
@@ -23,7 +24,13 @@ std::optional<asio::ip::tcp::endpoint> mgmt_endpoint(const config::proxy_app& p)
 
 pool::pool(asio::io_context& io, const config::settings& settings,
            replicated_binding_store& bindings, replicated_session_table& sessions)
-    : io_(io), settings_(settings), bindings_(bindings), sessions_(sessions) {
+    : io_(io),
+      settings_(settings),
+      bindings_(bindings),
+      sessions_(sessions),
+      confirmer_(io, "the pool's peers", [&settings] {
+        return std::chrono::milliseconds(std::max(0, settings.registration_confirm_timeout));
+      }) {
   for (const auto& name : settings.sipproxy_applications) {
     if (name == settings.app) continue;
     for (const auto& p : settings.proxies) {
@@ -39,9 +46,14 @@ pool::pool(asio::io_context& io, const config::settings& settings,
   auto sink = [this](const replica_record& r) { on_local_change(r); };
   bindings_.set_sink(sink);
   sessions_.set_sink(sink);
+  // A lone instance (no peer) confirms nothing: today's behaviour, no wait.
+  if (!links_.empty())
+    bindings_.set_confirmer(
+        [this](registrar::confirmation_handler done) { confirm(std::move(done)); });
 }
 
 pool::~pool() {
+  bindings_.set_confirmer({});
   bindings_.set_sink({});
   sessions_.set_sink({});
 }
@@ -98,7 +110,34 @@ void pool::on_local_change(const replica_record& r) {
     log::standard("pool: a {}-byte record for {} is too large to replicate", text.size(), r.a);
     return;
   }
-  for (auto& l : links_) l->enqueue(text);
+  std::uint64_t number = confirmer_.next();
+  for (auto& l : links_) l->enqueue(text, number);
+}
+
+void pool::confirm(registrar::confirmation_handler done) {
+  if (std::none_of(links_.begin(), links_.end(), [](const auto& l) { return l->live(); })) {
+    confirmer_.refuse(std::move(done), "no other instance of the pool is connected");
+    return;
+  }
+  confirmer_.wait(std::move(done));
+  if (confirmer_.waiting())
+    for (auto& l : links_) l->wake();
+}
+
+void pool::link_progress() {
+  // One live peer's acknowledgement is enough, or every live peer's (
+  // registration-confirm-peers = all); a peer that is not live does not count.
+  bool all = settings_.registration_confirm_peers == "all";
+  std::optional<std::uint64_t> upto;
+  for (const auto& l : links_) {
+    if (!l->live()) continue;
+    upto = !upto ? l->acked() : all ? std::min(*upto, l->acked()) : std::max(*upto, l->acked());
+  }
+  if (!upto) {
+    confirmer_.fail_all("no other instance of the pool is connected");
+    return;
+  }
+  confirmer_.acknowledged(*upto);
 }
 
 peer_link* pool::link_of(const std::string& name) {
@@ -246,8 +285,13 @@ std::vector<std::string> pool::alarms() const {
     json s = l->status();
     out.push_back(fmt::format(
         "40002 SPR_OTHER_PROXY_INSTANCE_DISCONNECTED: SIP Proxy instance {} "
-        "({}) is disconnected: {}",
-        l->info().name, s["address"].get<std::string>(), s.value("error", std::string("?"))));
+        "({}) is disconnected: {}{}",
+        l->info().name, s["address"].get<std::string>(), s.value("error", std::string("?")),
+        l->overflowed_while_down()
+            ? fmt::format("; more than {} changes were queued for it: the whole state goes "
+                          "when it is back",
+                          down_queue_cap)
+            : std::string()));
   }
   return out;
 }

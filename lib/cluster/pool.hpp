@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/change_confirmer.hpp"
 #include "cluster/hybrid_clock.hpp"
 #include "cluster/peer_link.hpp"
 #include "cluster/replicated_binding_store.hpp"
@@ -58,6 +59,14 @@ class pool {
   std::size_t apply(const mgmt::json& records, const std::string& from);
   std::uint64_t digest() const { return bindings_.digest() + sessions_.digest(); }
   std::string digest_text() const;
+  // The number of the latest local change (see change_confirmer).
+  std::uint64_t last_change() const { return confirmer_.last(); }
+  // A link's acknowledgements or state changed: waiting REGISTERs may be answered.
+  void link_progress();
+  // A REGISTER's binding changes: `done` once one live peer (registration-confirm-peers
+  // = all: every live peer) acknowledged them, or the wait is over, or no peer is live.
+  void confirm(registrar::confirmation_handler done);
+  nlohmann::json confirmations() const { return confirmer_.status(); }
 
  private:
   void on_local_change(const replica_record& r);
@@ -69,6 +78,7 @@ class pool {
   replicated_session_table& sessions_;
   std::vector<peer_info> peers_;
   std::vector<std::unique_ptr<peer_link>> links_;
+  change_confirmer confirmer_;
 };
 
 // The management endpoint of a proxy application: its mgmt-address (its host when that

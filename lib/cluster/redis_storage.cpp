@@ -53,7 +53,7 @@ std::string_view state_name(redis_storage::state s) {
 
 redis_storage::redis_storage(asio::io_context& io, std::string self, config::redis_target target,
                              replicated_binding_store& bindings, replicated_session_table& sessions,
-                             availability on_change)
+                             availability on_change, change_confirmer::wait_time confirm_wait)
     : io_(io),
       self_(std::move(self)),
       target_(std::move(target)),
@@ -64,13 +64,17 @@ redis_storage::redis_storage(asio::io_context& io, std::string self, config::red
       retry_timer_(io),
       deadline_timer_(io),
       ping_timer_(io),
-      since_(std::chrono::steady_clock::now()) {
-  auto sink = [this](const replica_record& r) { write(r); };
+      since_(std::chrono::steady_clock::now()),
+      confirmer_(io, "Redis", std::move(confirm_wait)) {
+  auto sink = [this](const replica_record& r) { write(r, confirmer_.next()); };
   bindings_.set_sink(sink);
   sessions_.set_sink(sink);
+  bindings_.set_confirmer(
+      [this](registrar::confirmation_handler done) { confirm(std::move(done)); });
 }
 
 redis_storage::~redis_storage() {
+  bindings_.set_confirmer({});
   bindings_.set_sink({});
   sessions_.set_sink({});
   running_ = false;
@@ -156,6 +160,8 @@ void redis_storage::lost(const std::string& reason) {
   pings_outstanding_ = 0;
   deadline_timer_.cancel();
   router_->close();
+  unacknowledged_.clear();  // their replies will not come: written again at reconnection
+  confirmer_.fail_all("Redis is unavailable: " + reason);
   if (!running_) return;
   if (was_up || !reported_down_) {
     ++counters_.outages;
@@ -292,14 +298,40 @@ void redis_storage::finish_sync() {
   if (on_change_) on_change_(true);
 }
 
-void redis_storage::write(const replica_record& r) {
-  if ((state_ != state::syncing && state_ != state::up) || r.expires_ms <= now_ms()) return;
-  eval(r, true);
+void redis_storage::write(const replica_record& r, std::uint64_t number) {
+  if (state_ != state::syncing && state_ != state::up) {
+    // Kept in memory; the next (re)connection writes everything held here.
+    changes_while_down_ += number != 0;
+    return;
+  }
+  if (r.expires_ms <= now_ms()) {
+    written(number);  // nothing to keep anywhere
+    return;
+  }
+  if (number) unacknowledged_.insert(number);
+  eval(r, true, number);
+}
+
+void redis_storage::written(std::uint64_t number) {
+  if (!number) return;
+  unacknowledged_.erase(number);
+  // Every change up to the oldest still unanswered is in Redis (in a cluster the nodes
+  // answer in any order).
+  confirmer_.acknowledged(unacknowledged_.empty() ? confirmer_.last()
+                                                  : *unacknowledged_.begin() - 1);
+}
+
+void redis_storage::confirm(registrar::confirmation_handler done) {
+  if (state_ != state::up && state_ != state::syncing) {
+    confirmer_.refuse(std::move(done), fmt::format("Redis is {}", state_name(state_)));
+    return;
+  }
+  confirmer_.wait(std::move(done));
 }
 
 // By EVALSHA; a node without the script (NOSCRIPT: restarted, flushed, or one the
 // cluster's map added since SCRIPT LOAD) gets it with EVAL, which also caches it there.
-void redis_storage::eval(const replica_record& r, bool by_sha) {
+void redis_storage::eval(const replica_record& r, bool by_sha, std::uint64_t number) {
   std::string key = redis_keys::key_of(r);
   std::uint64_t g = generation_;
   router_->command(
@@ -307,11 +339,11 @@ void redis_storage::eval(const replica_record& r, bool by_sha) {
       {by_sha ? "EVALSHA" : "EVAL", by_sha ? script_sha() : std::string(redis_keys::write_script),
        "1", key, std::to_string(r.v.stamp), r.v.origin, redis_keys::value_of(r),
        std::to_string(r.expires_ms), redis_keys::channel(target_.db)},
-      [this, g, by_sha, r](const redisReply* reply) {
+      [this, g, by_sha, r, number](const redisReply* reply) {
         if (g != generation_ || !reply) return;
         if (reply->type == REDIS_REPLY_ERROR) {
           if (by_sha && reply_text(reply).rfind("NOSCRIPT", 0) == 0) {
-            eval(r, false);
+            eval(r, false, number);
             return;
           }
           // READONLY (a replica now), CLUSTERDOWN, OOM: start over.
@@ -322,8 +354,9 @@ void redis_storage::eval(const replica_record& r, bool by_sha) {
         if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
           ++counters_.written;
         } else {
-          ++counters_.refused_older;
+          ++counters_.refused_older;  // Redis holds a newer version: as good as written
         }
+        written(number);
       });
 }
 
@@ -369,7 +402,9 @@ json redis_storage::status() const {
          {"connects", counters_.connects},
          {"outages", counters_.outages},
          {"last_sync_keys", last_sync_keys_},
-         {"last_sync_s", last_sync_s_}};
+         {"last_sync_s", last_sync_s_},
+         {"changes_while_down", changes_while_down_}};
+  j.update(confirmer_.status());
   if (!error_.empty()) j["error"] = error_;
   j.update(router_->status());  // mode, and the node(s) in use
   return j;

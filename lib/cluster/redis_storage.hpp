@@ -19,6 +19,11 @@
 // Reconnection after 1, 2, then every 5 s. Where the keys are (one server, a cluster's
 // masters, the master the sentinels name) is the redis_router's business: the storage
 // sends each command by its key, and SCAN and PING to every data node.
+//
+// A REGISTER's 2xx waits (confirm) until Redis has acknowledged every change made before
+// it, for registration-confirm-timeout ms at most (change_confirmer); while Redis is not
+// up it is not waited for (unavailable), and what changed meanwhile is written at the
+// next (re)connection with everything else.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -26,9 +31,11 @@
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "cluster/change_confirmer.hpp"
 #include "cluster/redis_router.hpp"
 #include "cluster/replicated_binding_store.hpp"
 #include "cluster/replicated_session_table.hpp"
@@ -48,7 +55,7 @@ class redis_storage {
 
   redis_storage(boost::asio::io_context& io, std::string self, config::redis_target target,
                 replicated_binding_store& bindings, replicated_session_table& sessions,
-                availability on_change);
+                availability on_change, change_confirmer::wait_time confirm_wait);
   ~redis_storage();
 
   // Before serving (runs the loop): connected and synchronised, or `bound` passed (the
@@ -61,6 +68,8 @@ class redis_storage {
   bool up() const { return state_ == state::up; }
   nlohmann::json status() const;            // for sipproxyctl status/peers and /metrics
   std::vector<std::string> alarms() const;  // the 40008 line while Redis is unavailable
+  // A REGISTER's binding changes: `done` once Redis acknowledged them (see above).
+  void confirm(registrar::confirmation_handler done);
 
  private:
   void connect();
@@ -70,8 +79,9 @@ class redis_storage {
   void read_back(const std::string& key);
   void scanned();
   void finish_sync();
-  void write(const replica_record& r);
-  void eval(const replica_record& r, bool by_sha);
+  void write(const replica_record& r, std::uint64_t number = 0);
+  void eval(const replica_record& r, bool by_sha, std::uint64_t number);
+  void written(std::uint64_t number);
   void on_message(const redisReply* r);
   void apply(std::string_view value);
   void ping();
@@ -107,6 +117,9 @@ class redis_storage {
   double last_sync_s_ = 0;
   std::size_t last_sync_keys_ = 0;
   std::chrono::steady_clock::time_point sync_started_;
+  change_confirmer confirmer_;
+  std::set<std::uint64_t> unacknowledged_;  // numbers of the changes written, not answered
+  std::uint64_t changes_while_down_ = 0;    // written at the next (re)connection
 };
 
 std::string_view state_name(redis_storage::state s);

@@ -30,6 +30,17 @@ class replicated_binding_store : public registrar::binding_store {
   replicated_binding_store(std::string self, hybrid_clock& clock);
 
   void set_sink(sink s) { sink_ = std::move(s); }
+  // Who confirms the changes handed to the sink (the pool, or the Redis storage); unset:
+  // nothing to confirm (not_needed).
+  using confirmer = std::function<void(registrar::confirmation_handler)>;
+  void set_confirmer(confirmer c) { confirmer_ = std::move(c); }
+  void confirm_changes(registrar::confirmation_handler done) override {
+    if (confirmer_) {
+      confirmer_(std::move(done));
+    } else {
+      done(registrar::confirmation::not_needed);
+    }
+  }
 
   void put(const registrar::binding& b) override;
   void remove(std::string_view aor, std::string_view contact) override;
@@ -73,6 +84,7 @@ class replicated_binding_store : public registrar::binding_store {
   std::string self_;
   hybrid_clock& clock_;
   sink sink_;
+  confirmer confirmer_;
   registrar::memory_binding_store local_;
   std::pmr::unordered_map<std::uint64_t, live_version> versions_;  // in local_'s arena
   std::unordered_map<std::uint64_t, tombstone> tombstones_;

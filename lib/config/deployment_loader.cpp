@@ -226,6 +226,8 @@ void derive_typed(settings& s) {
   s.max_connections_per_source = to_int(v["max-connections-per-source"]);
   s.max_transactions = to_int(v["max-transactions"]);
   s.max_registrations_per_aor = to_int(v["max-registrations-per-aor"]);
+  s.registration_confirm_timeout = to_int(v["registration-confirm-timeout"]);
+  s.registration_confirm_peers = v["registration-confirm-peers"];
 }
 
 settings load_deployment_text(const std::string& text, const std::string& path,

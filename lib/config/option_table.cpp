@@ -77,6 +77,10 @@ constexpr std::array<option_spec, 33> table{{
    "Server transactions awaiting their final response; a new request above it gets 503 with Retry-After."},
   {"max-registrations-per-aor", "20", vk::integer, 0, int_max, "", te::next_register, ap::both, sc::deployment,
    "Contacts one address-of-record may have bound; a REGISTER that would exceed it gets 403."},
+  {"registration-confirm-timeout", "300", vk::integer, 0, 10000, "", te::immediately, ap::both, sc::deployment,
+   "Milliseconds a REGISTER's 2xx waits for the pool (a peer, or Redis) to confirm its binding changes; 0 = no wait."},
+  {"registration-confirm-peers", "one", vk::choice, 0, 0, "one,all", te::immediately, ap::both, sc::deployment,
+   "With peer replication: a REGISTER's 2xx waits for one live peer's acknowledgement, or for all live peers'."},
   {"shared-storage", "peers", vk::text, 0, 0, shared_storage_values, te::after_restart, ap::both, sc::deployment,
    "Where registrations and session affinity live: peers, one Redis server (redis://), a Redis Cluster given by seed "
    "nodes (redis-cluster://), or the master a set of sentinels names (redis-sentinel://.../MASTER)."},

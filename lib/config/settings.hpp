@@ -72,6 +72,10 @@ struct settings {
   int max_connections_per_source = 256;
   int max_transactions = 10000;
   int max_registrations_per_aor = 20;
+  // How long a REGISTER's 2xx waits for the pool to confirm its changes (ms; 0: no wait)
+  // and whose confirmation it waits for with peers: "one" live peer or "all" of them.
+  int registration_confirm_timeout = 300;
+  std::string registration_confirm_peers = "one";
   // shared-storage: nullopt = "peers" (the pool replicates over the mgmt port).
   std::optional<redis_target> redis;
 

@@ -24,6 +24,8 @@ std::string_view event_name(event_id id) {
       return "SPR_SHARED_STORAGE_UNAVAILABLE";
     case event_id::shared_storage_restored:
       return "SPR_SHARED_STORAGE_RESTORED";
+    case event_id::registration_not_confirmed:
+      return "SPR_REGISTRATION_NOT_CONFIRMED";
   }
   return "UNKNOWN";
 }

@@ -18,6 +18,8 @@ enum class event_id {
   // Added by this implementation (shared-storage = redis://...).
   shared_storage_unavailable = 40008,
   shared_storage_restored = 40009,
+  // A REGISTER's 2xx relayed before the pool confirmed its binding changes.
+  registration_not_confirmed = 40010,
 };
 
 std::string_view event_name(event_id id);

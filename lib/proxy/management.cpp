@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "config/option_table.hpp"
 #include "log/logger.hpp"
 #include "proxy/aor.hpp"
@@ -38,6 +40,7 @@ json management::handle(const mgmt::request& r) {
     json reply{{"peers", peers},
                {"records", v_.pool ? v_.pool->records() : v_.bindings.size()},
                {"digest", v_.pool ? v_.pool->digest_text() : std::string()}};
+    if (v_.pool) reply["confirmations"] = v_.pool->confirmations();
     if (v_.storage) reply["storage"] = v_.storage->status();
     return mgmt::ok(reply);
   }
@@ -134,6 +137,32 @@ std::string management::metrics_text() const {
   }
   metric("sipproxy_sessions", "gauge", "Sessions in the affinity table.");
   out += fmt::format("sipproxy_sessions {}\n", v_.sessions.size());
+  metric("sipproxy_registrations_relayed_total", "counter",
+         "REGISTER 2xx relayed, by what the pool said of their binding changes: confirmed "
+         "(by a peer or Redis), timed_out or unavailable (relayed unconfirmed, the binding "
+         "kept here), not_needed (a lone instance, or registration-confirm-timeout = 0).");
+  for (auto k : {registrar::confirmation::not_needed, registrar::confirmation::confirmed,
+                 registrar::confirmation::timed_out, registrar::confirmation::unavailable}) {
+    std::string name(registrar::confirmation_name(k));
+    std::replace(name.begin(), name.end(), ' ', '_');
+    out += fmt::format("sipproxy_registrations_relayed_total{{confirmation=\"{}\"}} {}\n", name,
+                       c.registrations_by_confirmation[static_cast<int>(k)]);
+  }
+  metric("sipproxy_registration_confirm_seconds", "histogram",
+         "Time a REGISTER's 2xx waited for the pool's confirmation of its binding changes.");
+  {
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < std::size(proxy::proxy_counters::confirm_bounds); ++i) {
+      cumulative += c.confirm_buckets[i];
+      out += fmt::format("sipproxy_registration_confirm_seconds_bucket{{le=\"{}\"}} {}\n",
+                         proxy::proxy_counters::confirm_bounds[i], cumulative);
+    }
+    cumulative += c.confirm_buckets[std::size(proxy::proxy_counters::confirm_bounds)];
+    out +=
+        fmt::format("sipproxy_registration_confirm_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);
+    out += fmt::format("sipproxy_registration_confirm_seconds_sum {}\n", c.confirm_sum);
+    out += fmt::format("sipproxy_registration_confirm_seconds_count {}\n", cumulative);
+  }
   metric("sipproxy_pool_records", "gauge",
          "Replicated records held: bindings, tombstones and sessions.");
   out += fmt::format("sipproxy_pool_records {}\n", v_.pool ? v_.pool->records() : 0);
@@ -262,7 +291,13 @@ json management::status() const {
         {"messages_failed", t.failed_messages},
         {"stray_responses_dropped", t.stray_responses},
         {"foreign_responses_dropped", t.foreign_responses},
-        {"registrations_stored", c.registrations_stored}}},
+        {"registrations_stored", c.registrations_stored},
+        {"registrations_confirmed",
+         c.registrations_by_confirmation[static_cast<int>(registrar::confirmation::confirmed)]},
+        {"registrations_unconfirmed_timeout",
+         c.registrations_by_confirmation[static_cast<int>(registrar::confirmation::timed_out)]},
+        {"registrations_unconfirmed_unavailable",
+         c.registrations_by_confirmation[static_cast<int>(registrar::confirmation::unavailable)]}}},
       {"transactions",
        {{"server", v_.layer.server_count()},
         {"client", v_.layer.client_count()},

@@ -25,6 +25,13 @@ void proxy_counters::observe_latency(double seconds) {
   ++latency_count;
 }
 
+void proxy_counters::observe_confirm_wait(double seconds) {
+  std::size_t i = 0;
+  while (i < std::size(confirm_bounds) && seconds > confirm_bounds[i]) ++i;
+  ++confirm_buckets[i];
+  confirm_sum += seconds;
+}
+
 proxy_core::proxy_core(txn::transaction_layer& layer, proxy_env env, health::health_prober* prober,
                        dns::resolver* resolver)
     : layer_(layer),
@@ -370,36 +377,15 @@ void proxy_core::relay_response(response_context& rc, txn::txn_id client,
     }
     return;
   }
-  branch_state* b = rc.branch_of(client);
   if (status < 300 && rc.registration && !rc.final_forwarded) {
-    const auto& reg = *rc.registration;
-    registrar_.set_max_per_aor(static_cast<std::size_t>(env_.settings.max_registrations_per_aor));
-    auto r = registrar_.on_registered(*reg.request, *response, reg.flow, reg.aor,
-                                      registrar::wall_clock::now());
-    counters_.registrations_stored += r.stored;
-    log::interaction("REGISTER {} via {}: {} binding(s) stored, {} removed{}", reg.aor, reg.flow,
-                     r.stored, r.removed,
-                     r.refused ? fmt::format(", {} not stored (max-registrations-per-aor = {})",
-                                             r.refused, env_.settings.max_registrations_per_aor)
-                               : std::string());
-    registrar::cap_expires(*response,
-                           static_cast<std::uint32_t>(env_.settings.registrar_default_timeout));
+    if (!rc.awaiting_confirmation) register_then_relay(rc, client, response);
+    return;  // rc may be gone now
   }
   if (status < 300) {
-    // Every 2xx goes upstream at once, retransmissions included (RFC 6026).
-    if (b && b->final_status == 0) b->final_status = status;
-    if (!rc.final_forwarded) note_dialog(rc, *response);
-    if (!rc.final_forwarded)
-      counters_.observe_latency(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - rc.started).count());
-    rc.final_forwarded = true;
-    ++counters_.responses_relayed;
-    layer_.respond(rc.server, status, response->serialize());
-    for (const auto& other : rc.branches) {
-      if (other.final_status == 0) layer_.cancel(other.client);
-    }
+    relay_2xx(rc, client, response);
     return;
   }
+  branch_state* b = rc.branch_of(client);
   if (!b || b->final_status != 0) return;
   b->final_status = status;
   b->response = response;
@@ -412,6 +398,59 @@ void proxy_core::relay_response(response_context& rc, txn::txn_id client,
     }
   }
   finish_if_done(rc);
+}
+
+void proxy_core::register_then_relay(response_context& rc, txn::txn_id client,
+                                     const sip::message_ptr& response) {
+  const auto& reg = *rc.registration;
+  registrar_.set_max_per_aor(static_cast<std::size_t>(env_.settings.max_registrations_per_aor));
+  auto r = registrar_.on_registered(*reg.request, *response, reg.flow, reg.aor,
+                                    registrar::wall_clock::now());
+  counters_.registrations_stored += r.stored;
+  log::interaction("REGISTER {} via {}: {} binding(s) stored, {} removed{}", reg.aor, reg.flow,
+                   r.stored, r.removed,
+                   r.refused ? fmt::format(", {} not stored (max-registrations-per-aor = {})",
+                                           r.refused, env_.settings.max_registrations_per_aor)
+                             : std::string());
+  registrar::cap_expires(*response,
+                         static_cast<std::uint32_t>(env_.settings.registrar_default_timeout));
+  // The phone learns of its registration (or removal) only once another instance can
+  // serve it: the pool's confirmation comes now or later, on this same event loop.
+  rc.awaiting_confirmation = true;
+  txn::txn_id server = rc.server;
+  auto asked = std::chrono::steady_clock::now();
+  std::weak_ptr<int> alive = alive_;
+  env_.bindings.confirm_changes(
+      [this, alive, server, client, response, asked](registrar::confirmation c) {
+        if (alive.expired()) return;
+        ++counters_.registrations_by_confirmation[static_cast<std::size_t>(c)];
+        if (c != registrar::confirmation::not_needed)
+          counters_.observe_confirm_wait(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
+        auto it = contexts_.find(server);
+        if (it == contexts_.end() || it->second.final_forwarded) return;
+        it->second.awaiting_confirmation = false;
+        relay_2xx(it->second, client, response);
+        release_if_finished(server);
+      });
+}
+
+void proxy_core::relay_2xx(response_context& rc, txn::txn_id client,
+                           const sip::message_ptr& response) {
+  // Every 2xx goes upstream at once, retransmissions included (RFC 6026).
+  int status = response->status();
+  branch_state* b = rc.branch_of(client);
+  if (b && b->final_status == 0) b->final_status = status;
+  if (!rc.final_forwarded) note_dialog(rc, *response);
+  if (!rc.final_forwarded)
+    counters_.observe_latency(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - rc.started).count());
+  rc.final_forwarded = true;
+  ++counters_.responses_relayed;
+  layer_.respond(rc.server, status, response->serialize());
+  for (const auto& other : rc.branches) {
+    if (other.final_status == 0) layer_.cancel(other.client);
+  }
 }
 
 void proxy_core::on_client_failed(txn::txn_id client, int status) {

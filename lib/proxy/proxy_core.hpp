@@ -24,6 +24,15 @@ struct proxy_counters {
   std::uint64_t acks_relayed = 0;
   std::uint64_t retries = 0;  // new requests sent again to another SIP Server
   std::uint64_t registrations_stored = 0;
+  // REGISTER 2xx relayed, by what the pool said of their binding changes
+  // (registrar::confirmation: not_needed, confirmed, timed_out, unavailable).
+  std::uint64_t registrations_by_confirmation[4] = {};
+  // Time a REGISTER's 2xx waited for the confirmation (seconds; upper bounds, last +Inf).
+  static constexpr double confirm_bounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01,
+                                              0.02,   0.05,  0.1,   0.3,   1};
+  std::uint64_t confirm_buckets[std::size(confirm_bounds) + 1] = {};
+  double confirm_sum = 0;
+  void observe_confirm_wait(double seconds);
   // Request to final response, for forwarded requests (seconds; upper bounds, last +Inf).
   static constexpr double latency_bounds[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30};
   std::uint64_t latency_buckets[std::size(latency_bounds) + 1] = {};
@@ -75,6 +84,11 @@ class proxy_core : public txn::transaction_user {
   bool try_next_server(response_context& rc, branch_state& failed);
   void finish_if_done(response_context& rc);
   void relay_response(response_context& rc, txn::txn_id client, const sip::message_ptr& response);
+  // A REGISTER's 2xx: stores its bindings, then relays it once the pool has them (or
+  // the wait is over: registration-confirm-timeout).
+  void register_then_relay(response_context& rc, txn::txn_id client,
+                           const sip::message_ptr& response);
+  void relay_2xx(response_context& rc, txn::txn_id client, const sip::message_ptr& response);
   // Drops the context of a non-INVITE request whose final response went upstream.
   void release_if_finished(txn::txn_id server);
   void relay_final(response_context& rc, const branch_state& b);
@@ -92,6 +106,8 @@ class proxy_core : public txn::transaction_user {
   dialog_table dialogs_;
   txn::branch_nonce branch_nonce_;
   proxy_counters counters_;
+  // Confirmations arriving after this core is gone find it expired.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace sipproxy::proxy

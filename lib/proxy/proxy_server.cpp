@@ -391,7 +391,10 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   if (s.redis) {
     m.storage = std::make_unique<cluster::redis_storage>(
         m.io, s.app, *s.redis, *m.bindings, *m.sessions,
-        [&m](bool up) { m.state.shared_storage_down = !up; });
+        [&m](bool up) { m.state.shared_storage_down = !up; },
+        [&m] {
+          return std::chrono::milliseconds(std::max(0, m.settings.registration_confirm_timeout));
+        });
     m.state.shared_storage_down = true;
   } else {
     m.pool = std::make_unique<cluster::pool>(m.io, m.settings, *m.bindings, *m.sessions);

@@ -51,6 +51,8 @@ struct response_context {
   bool invite = false;       // request is an INVITE (kept after request is released)
   std::vector<branch_state> branches;
   bool final_forwarded = false;
+  // A REGISTER's 2xx held until the pool confirms its binding changes.
+  bool awaiting_confirmation = false;
   bool cancelled = false;
   std::optional<retry_state> retry;
   std::optional<registration_state> registration;

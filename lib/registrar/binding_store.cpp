@@ -6,6 +6,20 @@
 
 namespace sipproxy::registrar {
 
+std::string_view confirmation_name(confirmation c) {
+  switch (c) {
+    case confirmation::not_needed:
+      return "not needed";
+    case confirmation::confirmed:
+      return "confirmed";
+    case confirmation::timed_out:
+      return "timed out";
+    case confirmation::unavailable:
+      return "unavailable";
+  }
+  return "?";
+}
+
 std::string contact_key(std::string_view text) {
   auto u = sip::parse_uri(text);
   if (!u) return {};

@@ -16,6 +16,16 @@
 
 namespace sipproxy::registrar {
 
+// Where the bindings changed so far stand with the rest of the pool.
+enum class confirmation {
+  not_needed,   // nothing to wait for: a lone instance, or no wait configured
+  confirmed,    // a peer (or all live peers) acknowledged them, or Redis did
+  timed_out,    // not acknowledged within the wait: kept here and still being sent
+  unavailable,  // no peer is connected, or Redis is unavailable: kept here
+};
+std::string_view confirmation_name(confirmation c);
+using confirmation_handler = std::function<void(confirmation)>;
+
 class binding_store {
  public:
   virtual ~binding_store() = default;
@@ -29,6 +39,10 @@ class binding_store {
   virtual std::size_t size() const = 0;
   // Removes every binding expired at `now`; returns how many.
   virtual std::size_t expire(wall_clock::time_point now) = 0;
+  // Calls `done` once every change made so far through this store is where the other
+  // instances of the pool can see it, or once that cannot be had within the wait. It may
+  // call `done` before returning. A store of one process: at once, not_needed.
+  virtual void confirm_changes(confirmation_handler done) { done(confirmation::not_needed); }
 };
 
 // The bindings of this process. Its tables live in a binding_arena (see there why), each

@@ -93,14 +93,44 @@ TEST_F(pools, hostile_peer_commands_are_refused_not_fatal) {
   EXPECT_EQ(b1.size(), 0u);
 }
 
-TEST_F(pools, local_changes_are_not_queued_while_no_link_is_up) {
-  // No link is up in this test (nothing runs the io_context): the change stays local,
-  // and the next connection exchanges the whole state instead.
+TEST_F(pools, local_changes_are_queued_while_no_link_is_up) {
+  // No link is up in this test (nothing runs the io_context): the change stays queued for
+  // the peer, to be sent first when the link comes up.
   b1.put(make(1));
   auto peers = p1.peers();
   ASSERT_EQ(peers.size(), 1u);
-  EXPECT_EQ(peers[0]["queued"], 0);
+  EXPECT_EQ(peers[0]["queued"], 1);
+  EXPECT_EQ(peers[0]["queued_while_down"], 1);
   EXPECT_EQ(peers[0]["link"], "connecting");
+}
+
+TEST_F(pools, the_queue_for_a_peer_that_is_away_is_bounded) {
+  for (std::size_t i = 0; i <= down_queue_cap; ++i) b1.put(make(static_cast<int>(i)));
+  auto peers = p1.peers();
+  EXPECT_EQ(peers[0]["queued"], 0);  // dropped: the next connection exchanges everything
+  EXPECT_EQ(peers[0]["queue_overflows"], 1);
+  b1.put(make(-1));
+  EXPECT_EQ(p1.peers()[0]["queued"], 0);  // nothing queued until that exchange
+}
+
+TEST_F(pools, a_registration_is_not_waited_for_while_no_peer_is_connected) {
+  b1.put(make(1));
+  std::optional<registrar::confirmation> got;
+  b1.confirm_changes([&got](registrar::confirmation c) { got = c; });
+  EXPECT_EQ(got, registrar::confirmation::unavailable);  // at once, nothing to wait for
+  EXPECT_EQ(p1.confirmations()["registrations_unconfirmed_unavailable"], 1);
+}
+
+TEST_F(pools, a_lone_instance_confirms_nothing_and_does_not_wait) {
+  config::settings alone = test_support::two_instance_settings("SIPProxy_1");
+  alone.sipproxy_applications = {"SIPProxy_1"};
+  replicated_binding_store b{"SIPProxy_1", clock};
+  replicated_session_table t{"SIPProxy_1", clock, {"SIPServer_A"}};
+  pool p{io, alone, b, t};
+  b.put(make(1));
+  std::optional<registrar::confirmation> got;
+  b.confirm_changes([&got](registrar::confirmation c) { got = c; });
+  EXPECT_EQ(got, registrar::confirmation::not_needed);
 }
 
 }  // namespace
