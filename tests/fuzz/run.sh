@@ -14,7 +14,7 @@ mode=all
 case "${1:-}" in --build-only | --no-build) mode=$1 && shift ;; esac
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"sip_message stream_framer deployment mgmt_protocol"}
+targets=${*:-"sip_message stream_framer deployment mgmt_protocol request_path"}
 if [ "$mode" != --no-build ]; then
   launcher=""
   command -v ccache >/dev/null 2>&1 && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
