@@ -36,6 +36,7 @@
 #include "proxy/local_identity.hpp"
 #include "proxy/overload_control.hpp"
 #include "proxy/proxy_core.hpp"
+#include "proxy/route_signer.hpp"
 #include "routing/pair_selector.hpp"
 #include "routing/pool_members.hpp"
 #include "routing/server_table.hpp"
@@ -182,9 +183,10 @@ struct instance {
         pool(settings.standalone()
                  ? routing::pool_members{}
                  : routing::pool_members({routing::pool_member{"SIPProxy_2", peer_sip}})),
+        routes(proxy::make_route_signer(settings).signer),
         core(layer,
              proxy::proxy_env{settings, identity, servers, hosts, overload, selector, sessions,
-                              state, bindings, pool},
+                              state, bindings, pool, routes},
              &prober, nullptr) {
     state.feature_server = feature_server;
     layer.set_user(core);
@@ -265,6 +267,7 @@ struct instance {
   cluster::replicated_session_table sessions;
   routing::pool_members pool;
   proxy::runtime_state state;
+  proxy::route_signer routes;
   proxy::proxy_core core;
   // Flows of the bindings the registrar holds, noted as they are written.
   std::set<std::tuple<std::string, std::uint16_t>> registered;
