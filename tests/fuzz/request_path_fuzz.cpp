@@ -55,12 +55,8 @@ using namespace std::chrono_literals;
 // The pool as the harness sees it: this instance 127.0.0.1:5060, its peer 127.0.0.2:5060,
 // SIP Server pair A (primary 127.0.0.10:5070 UDP, backup 127.0.0.11:5070 TCP), pair B
 // (127.0.0.12:5070), the Feature Server 127.0.0.20:5090.
-constexpr const char* standalone_conf = R"([sipproxy]
-sipproxy-role = 10
-applications = SIPServer_A, SIPServer_B
-serving-sipserver = SIPServer_A
-sipproxy-applications = SIPProxy_1
-oos-check = 5
+// What both modes share: the options, this instance, the two SIP Server pairs.
+constexpr const char* common_conf = R"(oos-check = 5
 oos-force = 5
 feature-server-address = 127.0.0.20:5090
 [SIPProxy_1]
@@ -76,29 +72,22 @@ type = sip-server
 primary = 127.0.0.12:5070
 )";
 
-constexpr const char* cluster_conf = R"([sipproxy]
+constexpr const char* standalone_conf = R"([sipproxy]
+sipproxy-role = 10
+applications = SIPServer_A, SIPServer_B
+serving-sipserver = SIPServer_A
+sipproxy-applications = SIPProxy_1
+)";
+
+constexpr const char* cluster_conf = R"([SIPProxy_2]
+type = sip-proxy
+host = 127.0.0.2
+sip-port = 5060
+[sipproxy]
 sipproxy-role = 0
 applications = SIPServer_A, SIPServer_B
 sipproxy-applications = SIPProxy_1, SIPProxy_2
 contact-address = 127.0.0.1:5060
-oos-check = 5
-oos-force = 5
-feature-server-address = 127.0.0.20:5090
-[SIPProxy_1]
-type = sip-proxy
-host = 127.0.0.1
-sip-port = 5060
-[SIPProxy_2]
-type = sip-proxy
-host = 127.0.0.2
-sip-port = 5060
-[SIPServer_A]
-type = sip-server
-primary = 127.0.0.10:5070
-backup = 127.0.0.11:5070;transport=tcp
-[SIPServer_B]
-type = sip-server
-primary = 127.0.0.12:5070
 )";
 
 transport::peer at(transport::protocol proto, const char* ip, std::uint16_t port) {
@@ -118,8 +107,10 @@ const transport::peer peer_sip = at(transport::protocol::udp, "127.0.0.2", 5060)
 const transport::peer feature_server = at(transport::protocol::udp, "127.0.0.20", 5090);
 const transport::peer stranger = at(transport::protocol::udp, "127.0.0.66", 5060);
 
-config::settings load(const char* text) {
-  auto s = config::load_deployment_text(text, "fuzz.conf", "SIPProxy_1");
+// The mode's text, then the shared options (which land in its [sipproxy] section).
+config::settings load(const char* mode_text) {
+  auto s =
+      config::load_deployment_text(std::string(mode_text) + common_conf, "fuzz.conf", "SIPProxy_1");
   config::derive_typed(s);
   return s;
 }
