@@ -79,13 +79,15 @@ def deploy_cluster(deploy, pairs: list[Pair], **kw) -> helpers.Deployment:
 
 def deploy_pair(deploy, primary: FakeSipServer, backup: FakeSipServer, *,
                 oos_check: int = 1, oos_force: int | None = None,
-                extra: dict | None = None) -> helpers.Deployment:
-    """Standalone proxy serving one HA pair (primary + backup fakes)."""
+                extra: dict | None = None, timers: str | None = None) -> helpers.Deployment:
+    """Standalone proxy serving one HA pair (primary + backup fakes); `timers`:
+    SIPPROXY_TEST_TIMERS (None: the real internal timers)."""
     opts = {"oos-check": oos_check}
     if oos_force is not None:
         opts["oos-force"] = oos_force
     opts.update(extra or {})
-    return deploy(server_port=primary.port, backup_port=backup.port, proxy_extra=opts)
+    return deploy(server_port=primary.port, backup_port=backup.port, proxy_extra=opts,
+                  timers=timers)
 
 
 # ---------------------------------------------------------------------------

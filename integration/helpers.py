@@ -190,6 +190,15 @@ def tail(path: Path, n: int = 80) -> str:
     return "\n".join(lines[-n:]) if lines else "(empty)"
 
 
+# Shorter internal timers for the tests that would otherwise wait on them (sipproxyd(8),
+# ENVIRONMENT: for testing only).  A test that passes `timers=FAST_TIMERS` (or a part
+# of it) says so; every timer keeps at least one test on its real value (see
+# integration/README.md).
+TIMERS_VARIABLE = "SIPPROXY_TEST_TIMERS"
+FAST_TIMERS = ("probe-deadline=300ms,heartbeat=200ms,digest-check=1s,reconnect=200ms,"
+               "dns-refresh-floor=500ms,drain=500ms")
+
+
 class Deployment:
     """One sipproxyd process with its own deployment file in tmp_path."""
 
@@ -197,8 +206,11 @@ class Deployment:
                  mgmt_port: int | None = None, server_port: int | None = None,
                  backup_port: int | None = None, primary: str | None = None,
                  app: str = "SIPProxy_1", log_level: str | None = None,
-                 config_text: str | None = None, name: str = "sipproxyd", **extra):
+                 config_text: str | None = None, name: str = "sipproxyd",
+                 timers: str | None = None, **extra):
         self.binary = binary
+        # SIPPROXY_TEST_TIMERS for this process (None: the real timers).
+        self.timers = timers
         self.name = name
         self.workdir = workdir
         self.proxy_port = proxy_port or free_port()
@@ -236,9 +248,13 @@ class Deployment:
     def start(self, wait_ready: bool = True) -> "Deployment":
         self.config_path.write_text(self.config_text)
         self._log_file = open(self.log_path, "wb")
+        env = dict(os.environ)
+        env.pop(TIMERS_VARIABLE, None)
+        if self.timers:
+            env[TIMERS_VARIABLE] = self.timers
         self.proc = subprocess.Popen(self.command(), stdout=self._log_file,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     cwd=self.workdir)
+                                     cwd=self.workdir, env=env)
         if wait_ready:
             self.wait_ready()
         return self

@@ -15,6 +15,7 @@ request was sent to the backup), never the time it took.
 from __future__ import annotations
 
 import ha
+import helpers
 from fakes import sipmsg
 
 
@@ -39,7 +40,9 @@ def _new_requests_land_on(c, target, other, n=4, method="MESSAGE"):
 def test_silent_primary_fails_over_to_backup(deploy, fake_server, sip_client):
     primary = fake_server(name="primary")
     backup = fake_server(name="backup")
-    proxy = ha.deploy_pair(deploy, primary, backup, oos_check=1)
+    # Shorter probe deadline (helpers.FAST_TIMERS); the two tests below run on the
+    # real timers.
+    proxy = ha.deploy_pair(deploy, primary, backup, oos_check=1, timers=helpers.FAST_TIMERS)
     c = sip_client(proxy.addr)
 
     # While the primary answers, new requests go to it (and it is probed).

@@ -43,7 +43,11 @@ def test_healthz_serving_then_draining(http_instance):
 def test_healthz_503_when_only_pair_out_of_service(deploy, fake_server):
     fake = fake_server(silent=True)
     hp = helpers.free_port()
-    proxy = deploy(server_port=fake.port, proxy_extra={"http-port": hp, "oos-check": 1})
+    # Shorter probe deadline (helpers.FAST_TIMERS); test_ha_failover.py has the
+    # real one.
+    proxy = deploy(server_port=fake.port,
+                   proxy_extra={"http-port": hp, "oos-check": 1, "oos-force": 1},
+                   timers=helpers.FAST_TIMERS)
     got = mu.wait_until(lambda: mu.http(hp, "/healthz").status == 503, timeout=8, interval=0.2)
     assert got, f"/healthz still {mu.http(hp, '/healthz').status} with a silent server:\n" \
                 f"{helpers.tail(proxy.log_path)}"

@@ -98,7 +98,7 @@ def reaches(c, fake, method: str = "MESSAGE", timeout: float = 5.0) -> str:
 
 def wait_refresh(proxy, dns: NamedDnsmasq, name: str, timeout: float = 10.0) -> None:
     """Bounded wait until the proxy has asked `dns` about `name` once more (A
-    and then AAAA: one whole refresh), so the next one is a full TTL (5 s) away."""
+    and then AAAA: one whole refresh), so the next one is a full refresh floor away."""
     start = dns.queries(name, "AAAA")
     deadline = time.monotonic() + timeout
     while dns.queries(name, "AAAA") <= start:
@@ -110,6 +110,7 @@ def wait_refresh(proxy, dns: NamedDnsmasq, name: str, timeout: float = 10.0) -> 
 
 
 def deploy_named(deploy, dns: NamedDnsmasq | None, host: str, fake, **kw):
+    """`timers` in kw: SIPPROXY_TEST_TIMERS (None: the real 5 s refresh floor)."""
     extra = {"dns-server": dns.server} if dns is not None else {}
     return deploy(primary=f"{host}:{fake.port}", sipproxy_extra=extra, **kw)
 
@@ -135,6 +136,7 @@ def test_named_servers_primary_by_name(method, ip, dnsmasq, deploy, fake_server,
 
 
 def test_named_servers_repointed(dnsmasq, deploy, fake_server, sip_client):
+    """On the real internal timers (a 5 s refresh floor)."""
     first = fake_server(name="srv-a@127.0.0.1")
     second = fake_server(port=first.port, host="127.0.0.2", name="srv-a@127.0.0.2")
     dns = dnsmasq("--address=/srv-a.test/127.0.0.1")
@@ -164,9 +166,11 @@ def test_named_servers_repointed(dnsmasq, deploy, fake_server, sip_client):
 
 
 def test_named_servers_dns_stopped_keeps_address(dnsmasq, deploy, fake_server, sip_client):
+    """With a 0.5 s refresh floor (helpers.FAST_TIMERS); test_named_servers_repointed
+    runs on the real 5 s."""
     dns = dnsmasq("--address=/srv-a.test/127.0.0.1")
     fake = fake_server(name="srv-a")
-    proxy = deploy_named(deploy, dns, "srv-a.test", fake)
+    proxy = deploy_named(deploy, dns, "srv-a.test", fake, timers=helpers.FAST_TIMERS)
     c = sip_client(proxy.addr)
     reaches(c, fake)
 

@@ -39,9 +39,11 @@ CONVERGE = 10.0   # bound for a change to reach every instance (send-data-timeou
 
 
 class Instance(helpers.Deployment):
-    def __init__(self, binary, workdir, n: int, sip_port: int, mgmt_port: int, text: str):
+    def __init__(self, binary, workdir, n: int, sip_port: int, mgmt_port: int, text: str,
+                 timers: str | None = None):
         super().__init__(binary, workdir, proxy_port=sip_port, mgmt_port=mgmt_port,
-                         app=f"SIPProxy_{n}", config_text=text, name=f"sipproxyd-{n}")
+                         app=f"SIPProxy_{n}", config_text=text, name=f"sipproxyd-{n}",
+                         timers=timers)
         self.host = f"127.0.0.{n}"
 
     @property
@@ -91,11 +93,12 @@ def shared_storage():
 
 @pytest.fixture
 def pool(sipproxyd_bin, tmp_path, fake_server, shared_storage):
-    """make(n=3, start=True) -> (fake, [Instance...]); everything stopped at teardown."""
+    """make(n=3, start=True, timers=None) -> (fake, [Instance...]); everything stopped
+    at teardown.  `timers`: SIPPROXY_TEST_TIMERS (None: the real internal timers)."""
     made: list[Instance] = []
 
     def make(n: int = 3, start: bool = True, texts: dict[int, str] | None = None,
-             client_side_port: int = 0):
+             client_side_port: int = 0, timers: str | None = None):
         reg = RegistrarPolicy()
         fake = fake_server(on_request=reg)
         sip_port = helpers.free_port()
@@ -108,7 +111,8 @@ def pool(sipproxyd_bin, tmp_path, fake_server, shared_storage):
                 t = texts[i].format(sip_port=sip_port, server_port=fake.port,
                                     **{f"mgmt{j + 1}": p for j, p in enumerate(mgmt_ports)})
             t = with_storage(t, shared_storage)
-            made.append(Instance(sipproxyd_bin, tmp_path, i, sip_port, mgmt_ports[i - 1], t))
+            made.append(Instance(sipproxyd_bin, tmp_path, i, sip_port, mgmt_ports[i - 1], t,
+                                 timers))
             made[-1].http_port = http_ports[i - 1]
         if start:
             for inst in made:
@@ -355,11 +359,13 @@ def test_pool_wrong_token_is_refused(pool, sip_client):
     assert bindings(i2) == [], "state crossed a link whose token is wrong"
 
 
-def test_pool_divergence_is_repaired_by_the_digest_check(pool):
+@pytest.mark.parametrize("timers", [None, helpers.FAST_TIMERS], ids=["real-timers", "fast-timers"])
+def test_pool_divergence_is_repaired_by_the_digest_check(pool, timers):
     """A record that only one instance holds (handed to SIPProxy_2 alone, as if
     from SIPProxy_3, over its management port) reaches the other two through the
-    periodic digest comparison: two mismatches 10 s apart, then an exchange."""
-    fake, (i1, i2, i3) = pool()
+    periodic digest comparison: two mismatches a digest check apart (10 s on the
+    real timers, 1 s with helpers.FAST_TIMERS), then an exchange."""
+    fake, (i1, i2, i3) = pool(timers=timers)
     wait_all_linked([i1, i2, i3])
     now_ms = int(time.time() * 1000)
     record = {"k": "b", "t": now_ms, "o": "SIPProxy_3", "x": now_ms + 600_000,

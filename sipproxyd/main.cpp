@@ -11,6 +11,7 @@
 #include "config/config_error.hpp"
 #include "config/deployment_loader.hpp"
 #include "config/option_table.hpp"
+#include "config/test_timers.hpp"
 #include "log/logger.hpp"
 #include "proxy/proxy_server.hpp"
 
@@ -45,6 +46,9 @@ void print_help() {
       "Signals: SIGTERM/SIGINT drain (new dialogs get 503, pending transactions finish, up\n"
       "to 5 s) and exit 0; a second one exits at once. SIGHUP re-reads the file and applies\n"
       "the options that take effect immediately.\n"
+      "\n"
+      "Environment: SIPPROXY_TEST_TIMERS shortens internal timers, for testing only (see\n"
+      "sipproxyd(8)); sipproxyd logs a warning when it is set.\n"
       "\n"
       "Exit status: 0 after a clean stop or a passed --check, 1 when startup fails\n"
       "(configuration, address, listener), 2 on a command-line error.\n"
@@ -124,6 +128,22 @@ int main(int argc, char** argv) {
   if (!log_file.empty() && !log::set_file(log_file))
     usage_error(fmt::format("--log-file '{}': cannot open it for appending", log_file));
 
+  // For the test suite only: shorter internal timers. Never silent.
+  proxy::server_options options;
+  if (const char* text = std::getenv(config::test_timers_variable)) {
+    std::string error;
+    if (!config::parse_test_timers(text, options.timers, error))
+      usage_error(fmt::format("{}: {}", config::test_timers_variable, error));
+    std::string warning = fmt::format(
+        "WARNING: {} is set (for testing only): internal timers are {} instead of the real "
+        "values; unset it in production",
+        config::test_timers_variable, config::describe(options.timers));
+    if (log::enabled(log::level::standard))
+      log::standard("{}", warning);
+    else
+      std::fprintf(stderr, "sipproxyd: %s\n", warning.c_str());
+  }
+
   config::settings settings;
   try {
     settings = config::load_deployment(config_path, app);
@@ -153,7 +173,7 @@ int main(int argc, char** argv) {
     }
   }
   try {
-    proxy::proxy_server server(std::move(settings));
+    proxy::proxy_server server(std::move(settings), options);
     return server.run();
   } catch (const proxy::startup_error& e) {
     startup_failure(e.event(), e.what());

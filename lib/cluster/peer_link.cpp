@@ -120,16 +120,17 @@ asio::awaitable<void> peer_link::sleep(std::chrono::milliseconds d) {
 }
 
 asio::awaitable<void> peer_link::run() {
-  // Retried after 1 s, then 2 s, up to every 5 s while the peer stays away.
-  std::chrono::milliseconds backoff{1000};
+  // Retried after 1 s, then 2 s, 4 s, then every 5 s while the peer stays away (the
+  // reconnect timer and its multiples).
+  const std::chrono::milliseconds first = owner_.timers().reconnect;
+  std::chrono::milliseconds backoff = first;
   while (!stopped_) {
     std::string why = co_await session();
     if (stopped_) break;
-    if (state_ == link_state::up || state_ == link_state::syncing)
-      backoff = std::chrono::seconds(1);
+    if (state_ == link_state::up || state_ == link_state::syncing) backoff = first;
     set_state(link_state::down, why);
     co_await sleep(backoff);
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(5));
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, first * 5);
   }
 }
 
@@ -155,8 +156,10 @@ asio::awaitable<std::string> peer_link::session() {
   overflowed_ = false;
   if (std::string e = co_await exchange(deadline); !e.empty()) co_return e;
   set_state(link_state::up);
-  auto next_check = steady_clock::now() + anti_entropy_period;
-  auto next_beat = steady_clock::now() + heartbeat_period;
+  const auto heartbeat = owner_.timers().heartbeat;
+  const auto digest_check = owner_.timers().digest_check;
+  auto next_check = steady_clock::now() + digest_check;
+  auto next_beat = steady_clock::now() + heartbeat;
   mismatches_ = 0;
   while (!stopped_) {
     if (!woken_) {
@@ -172,10 +175,10 @@ asio::awaitable<std::string> peer_link::session() {
       if (std::string e = co_await exchange(deadline); !e.empty()) co_return e;
     }
     if (std::string e = co_await flush(deadline); !e.empty()) co_return e;
-    // A heartbeat every heartbeat_period (a silent peer is found within it plus
-    // wait-response-timeout); the digests are compared every anti_entropy_period.
+    // A heartbeat every `heartbeat` (a silent peer is found within it plus
+    // wait-response-timeout); the digests are compared every `digest_check`.
     if (steady_clock::now() < next_beat) continue;
-    next_beat = steady_clock::now() + heartbeat_period;
+    next_beat = steady_clock::now() + heartbeat;
     t0 = steady_clock::now();
     if (std::string e =
             co_await channel_.call(owner_.request_line("peer-digest", {}), reply, deadline);
@@ -185,7 +188,7 @@ asio::awaitable<std::string> peer_link::session() {
     if (!j) co_return error;
     rtt_ms_ = std::chrono::duration<double, std::milli>(steady_clock::now() - t0).count();
     if (steady_clock::now() < next_check) continue;
-    next_check = steady_clock::now() + anti_entropy_period;
+    next_check = steady_clock::now() + digest_check;
     // Records in flight either way make a mismatch normal: compare only when neither
     // side has anything queued for the other, and act on two mismatches in a row.
     bool quiet = outbox_.empty() && j->value("queued_for_you", std::size_t{0}) == 0;

@@ -2,10 +2,12 @@
 // management port. The link pushes this instance's changes to the peer in batches, one
 // batch every send-data-timeout ms, each acknowledged within wait-response-timeout s. On
 // every (re)connection both sides' whole states are exchanged (pushed, then pulled), so
-// nothing changed while the link was down is lost; every anti_entropy_period the digests
+// nothing changed while the link was down is lost; every digest check (10 s) the digests
 // are compared and a second mismatch in a row exchanges the states again. An idle link
-// sends a heartbeat (peer-digest) every heartbeat_period. A peer that does not answer in
-// time is marked disconnected (event 40002, an alarm) and retried after 1, 2, then 5 s.
+// sends a heartbeat (peer-digest) every 2 s. A peer that does not answer in time is
+// marked disconnected (event 40002, an alarm) and retried after 1, 2, 4, then every 5 s.
+// (These periods are the pool's config::test_timers: the real values unless the tests
+// shorten them.)
 // Changes made while the link is down stay queued (at most down_queue_cap; beyond it the
 // queue is dropped, counted and shown in the 40002 alarm, and the whole state goes at the
 // next exchange) and are sent first on reconnection. Every record carries the number the
@@ -33,8 +35,6 @@ struct peer_info {
   boost::asio::ip::tcp::endpoint mgmt;
 };
 
-inline constexpr std::chrono::seconds heartbeat_period{2};
-inline constexpr std::chrono::seconds anti_entropy_period{10};
 inline constexpr std::size_t page_records = 400;       // per snapshot page
 inline constexpr std::size_t batch_bytes = 48 * 1024;  // per update (the mgmt line cap is 64 KiB)
 inline constexpr std::size_t outbox_cap = 200000;      // beyond it: a full exchange instead

@@ -23,11 +23,13 @@ std::optional<asio::ip::tcp::endpoint> mgmt_endpoint(const config::proxy_app& p)
 }
 
 pool::pool(asio::io_context& io, const config::settings& settings,
-           replicated_binding_store& bindings, replicated_session_table& sessions)
+           replicated_binding_store& bindings, replicated_session_table& sessions,
+           config::test_timers timers)
     : io_(io),
       settings_(settings),
       bindings_(bindings),
       sessions_(sessions),
+      timers_(timers),
       confirmer_(io, "the pool's peers", [&settings] {
         return std::chrono::milliseconds(std::max(0, settings.registration_confirm_timeout));
       }) {

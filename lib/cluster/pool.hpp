@@ -23,6 +23,7 @@
 #include "cluster/replicated_binding_store.hpp"
 #include "cluster/replicated_session_table.hpp"
 #include "config/settings.hpp"
+#include "config/test_timers.hpp"
 #include "mgmt/protocol.hpp"
 
 namespace sipproxy::cluster {
@@ -31,7 +32,8 @@ class pool {
  public:
   // The peers are the other instances of sipproxy-applications that have a mgmt-port.
   pool(boost::asio::io_context& io, const config::settings& settings,
-       replicated_binding_store& bindings, replicated_session_table& sessions);
+       replicated_binding_store& bindings, replicated_session_table& sessions,
+       config::test_timers timers = {});
   ~pool();
 
   // Before serving (blocking): the whole state of every peer that answers, each step
@@ -52,6 +54,7 @@ class pool {
   // What the links use.
   std::chrono::milliseconds send_interval() const;
   std::chrono::milliseconds response_deadline() const;
+  const config::test_timers& timers() const { return timers_; }  // heartbeat, digest check
   std::uint16_t client_side_port() const;
   std::string request_line(const std::string& cmd, std::vector<std::string> args) const;
   std::string update_line(const std::string& comma_separated_records) const;
@@ -76,6 +79,7 @@ class pool {
   const config::settings& settings_;
   replicated_binding_store& bindings_;
   replicated_session_table& sessions_;
+  config::test_timers timers_;
   std::vector<peer_info> peers_;
   std::vector<std::unique_ptr<peer_link>> links_;
   change_confirmer confirmer_;

@@ -175,7 +175,7 @@ void redis_storage::lost(const std::string& reason) {
   }
   if (on_change_) on_change_(false);
   retry_timer_.expires_after(backoff_);
-  backoff_ = backoff_ < std::chrono::seconds(2) ? std::chrono::seconds(2) : std::chrono::seconds(5);
+  backoff_ = backoff_ < 2 * reconnect_ ? 2 * reconnect_ : 5 * reconnect_;
   retry_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec && running_ && state_ == state::down) connect();
   });
@@ -284,7 +284,7 @@ void redis_storage::finish_sync() {
   last_sync_s_ = std::chrono::duration<double>(now - sync_started_).count();
   since_ = now;
   deadline_timer_.cancel();
-  backoff_ = std::chrono::seconds(1);
+  backoff_ = reconnect_;
   std::string what = fmt::format("{} key(s) read in {:.3f} s; {} binding(s), {} session(s) held",
                                  last_sync_keys_, last_sync_s_, bindings_.size(), sessions_.size());
   if (reported_down_) {

@@ -61,6 +61,8 @@ class redis_storage {
   // Before serving (runs the loop): connected and synchronised, or `bound` passed (the
   // instance then starts unavailable and keeps reconnecting). For the log.
   std::string initial_sync(std::chrono::seconds bound);
+  // The first wait before a lost connection is tried again (1 s; then 2x, then 5x it).
+  void set_reconnect(std::chrono::milliseconds first) { backoff_ = reconnect_ = first; }
   void start();
   void stop();
 
@@ -103,6 +105,7 @@ class redis_storage {
   bool subscribed_ = false;
   bool reported_down_ = false;    // 40008 logged for this outage
   std::uint64_t generation_ = 0;  // bumped on every (re)connection; stale replies are ignored
+  std::chrono::milliseconds reconnect_{1000};
   std::chrono::milliseconds backoff_{1000};
   std::size_t pings_outstanding_ = 0;
   std::chrono::steady_clock::time_point ping_sent_;

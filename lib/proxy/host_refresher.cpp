@@ -12,7 +12,7 @@ namespace sipproxy::proxy {
 void host_refresher::watch(std::string name, boost::asio::ip::address current, std::string what,
                            apply_fn apply) {
   entries_.push_back(entry{std::move(name), current, std::move(what), std::move(apply), 0});
-  schedule(entries_.size() - 1, std::chrono::seconds(5));
+  schedule(entries_.size() - 1, floor_);
 }
 
 void host_refresher::stop() {
@@ -23,7 +23,7 @@ void host_refresher::stop() {
   }
 }
 
-void host_refresher::schedule(std::size_t i, std::chrono::seconds after) {
+void host_refresher::schedule(std::size_t i, std::chrono::milliseconds after) {
   if (!*alive_) return;
   entries_[i].timer = timers_.after(after, [this, i] {
     entries_[i].timer = 0;
@@ -62,7 +62,8 @@ void host_refresher::refresh(std::size_t i) {
         } else {
           ttl = same->ttl;
         }
-        schedule(i, std::chrono::seconds(std::clamp<std::uint32_t>(ttl, 5, 3600)));
+        std::chrono::milliseconds next = std::chrono::seconds(std::min<std::uint32_t>(ttl, 3600));
+        schedule(i, std::max(next, floor_));
       });
 }
 

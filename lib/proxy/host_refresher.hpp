@@ -1,6 +1,6 @@
 // Keeps the addresses of configured host names (SIP Server members given by name, the
 // feature server) current: each name is resolved again through the DNS resolver when its
-// TTL runs out (at least every 5 s, at most every hour), and a change is applied and
+// TTL runs out (at most every 5 s, the floor; at least every hour), and a change is applied and
 // logged. A name that stops resolving keeps its last address (event 40005) and is tried
 // again every 30 s.
 #pragma once
@@ -20,8 +20,9 @@ class host_refresher {
  public:
   using apply_fn = std::function<void(const boost::asio::ip::address&)>;
 
-  host_refresher(dns::resolver& resolver, txn::timer_queue& timers)
-      : resolver_(resolver), timers_(timers) {}
+  host_refresher(dns::resolver& resolver, txn::timer_queue& timers,
+                 std::chrono::milliseconds floor = std::chrono::seconds(5))
+      : resolver_(resolver), timers_(timers), floor_(floor) {}
   ~host_refresher() { stop(); }
 
   // Watches `name` (whose address is `current` now); `apply` gets each new address.
@@ -36,11 +37,12 @@ class host_refresher {
     apply_fn apply;
     txn::timer_queue::timer_id timer = 0;
   };
-  void schedule(std::size_t i, std::chrono::seconds after);
+  void schedule(std::size_t i, std::chrono::milliseconds after);
   void refresh(std::size_t i);
 
   dns::resolver& resolver_;
   txn::timer_queue& timers_;
+  std::chrono::milliseconds floor_;
   std::vector<entry> entries_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

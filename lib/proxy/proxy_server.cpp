@@ -281,7 +281,8 @@ struct proxy_server::impl {
     // Only names that come from a configured DNS server: names of the system resolver
     // may come from /etc/hosts, which c-ares queries do not read.
     if (resolver->status() || settings.dns_server.empty()) return;
-    refresher = std::make_unique<host_refresher>(*resolver, timers);
+    refresher =
+        std::make_unique<host_refresher>(*resolver, timers, options.timers.dns_refresh_floor);
     for (auto& pair : servers.pairs()) {
       for (routing::member* m : {&pair.primary, pair.backup ? &*pair.backup : nullptr}) {
         if (!m) continue;
@@ -374,9 +375,11 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.selector = std::make_unique<routing::pair_selector>(m.servers, s.geo_location);
   m.selector->set_method(s.load_balancing == "random" ? routing::balance_method::random
                                                       : routing::balance_method::round_robin);
+  health::probe_policy probing;
+  probing.probe_timeout = m.options.timers.probe_deadline;
   m.prober = std::make_unique<health::health_prober>(
       *m.layer, m.timers, m.servers, m.settings,
-      health::prober_identity{m.identity->via_host(), m.identity->port()});
+      health::prober_identity{m.identity->via_host(), m.identity->port()}, probing);
   m.resolver =
       std::make_unique<dns::resolver>(m.io.get_executor(), resolver_options_of(s.dns_server));
   if (m.resolver->status())
@@ -395,9 +398,11 @@ proxy_server::proxy_server(config::settings settings, server_options options)
         [&m] {
           return std::chrono::milliseconds(std::max(0, m.settings.registration_confirm_timeout));
         });
+    m.storage->set_reconnect(m.options.timers.reconnect);
     m.state.shared_storage_down = true;
   } else {
-    m.pool = std::make_unique<cluster::pool>(m.io, m.settings, *m.bindings, *m.sessions);
+    m.pool = std::make_unique<cluster::pool>(m.io, m.settings, *m.bindings, *m.sessions,
+                                             m.options.timers);
   }
   m.pool_members = pool_members_of(s);
   m.core = std::make_unique<proxy_core>(
@@ -489,7 +494,7 @@ void proxy_server::impl::begin_drain() {
   if (http) http->stop();
   transport->stop_accepting();
   core->set_draining(true);
-  drain_deadline = std::chrono::steady_clock::now() + options.drain_timeout;
+  drain_deadline = std::chrono::steady_clock::now() + options.timers.drain;
   check_drained();
 }
 
@@ -523,8 +528,8 @@ int proxy_server::run() {
       if (sig == SIGHUP) {
         reload();
       } else {
-        log::standard("signal {} received: draining (up to {} s), then stopping", sig,
-                      m.options.drain_timeout.count());
+        log::standard("signal {} received: draining (up to {:g} s), then stopping", sig,
+                      std::chrono::duration<double>(m.options.timers.drain).count());
         m.begin_drain();
       }
       wait();

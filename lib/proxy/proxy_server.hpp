@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/settings.hpp"
+#include "config/test_timers.hpp"
 #include "log/event_id.hpp"
 
 namespace sipproxy::proxy {
@@ -28,7 +29,10 @@ class startup_error : public std::runtime_error {
 void preflight(const config::settings& settings);
 
 struct server_options {
-  std::chrono::seconds drain_timeout{5};  // SIGTERM: longest wait for pending transactions
+  // The internal timers (OPTIONS probe deadline, peer heartbeat and digest check,
+  // reconnection, DNS refresh floor, SIGTERM drain): the real values unless the tests
+  // shorten them (sipproxyd reads SIPPROXY_TEST_TIMERS).
+  config::test_timers timers;
 };
 
 class proxy_server {
