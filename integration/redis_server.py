@@ -47,6 +47,9 @@ class RedisServer:
             [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
              "--appendonly", "no", "--dir", str(self.dir), "--logfile", str(self.log_path),
              "--daemonize", "no", "--protected-mode", "no",
+             # A replica's first sync starts at once, not after the default 5 s wait
+             # for more replicas to share a diskless transfer.
+             "--repl-diskless-sync-delay", "0",
              *(["--requirepass", self.password, "--masterauth", self.password]
                if self.password else []), *self.extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -255,7 +258,10 @@ class RedisSentinels:
                                               for p in [self.dead_port, *self.ports])
                 + f"/{self.name}")
 
-    def start(self, timeout: float = 30.0) -> "RedisSentinels":
+    def start(self, timeout: float = 30.0, failover: bool = True) -> "RedisSentinels":
+        """Started when every sentinel names the master; with `failover`, also when
+        each knows the replica and the other sentinels (a failover needs them; it
+        takes a few seconds of their hello messages)."""
         self.master.start()
         self.replica.start()
         wait_until(lambda: "master_link_status:up" in self.replica.command("INFO", "replication"),
@@ -281,6 +287,8 @@ class RedisSentinels:
                                                        self.name) == ["127.0.0.1",
                                                                       str(self.master.port)],
                        f"sentinel {port} names the master", timeout)
+            if not failover:
+                continue
             # Each knows the replica and the other sentinels (a failover needs them).
             wait_until(lambda port=port: len(self.sentinel(port, "SENTINEL", "replicas",
                                                            self.name)) == 1
@@ -317,3 +325,63 @@ class RedisSentinels:
         self.procs = []
         self.replica.stop()
         self.master.stop()
+
+
+class SharedSets:
+    """The module's Redis sets (a Sentinel set, a Cluster) for the tests that do not
+    break them: one per configuration, started on first use and stopped at the end
+    of the module (per xdist worker).  `take(key)` hands one out empty: it checks
+    that the set is still whole (`healthy(s)`, else it is replaced by a fresh one)
+    and flushes it (`flush(s)`).  Tests that kill, freeze, fail over or migrate
+    something start their own set instead."""
+
+    def __init__(self, make, healthy, flush):
+        self._make, self._healthy, self._flush = make, healthy, flush
+        self._sets: dict = {}
+
+    def take(self, key):
+        s = self._sets.get(key)
+        if s is not None:
+            try:
+                whole = self._healthy(s)
+            except (OSError, RuntimeError, AssertionError):
+                whole = False
+            if not whole:
+                s.stop()
+                s = None
+        if s is None:
+            s = self._sets[key] = self._make(key)
+        self._flush(s)
+        return s
+
+    def stop(self) -> None:
+        for s in self._sets.values():
+            s.stop()
+        self._sets = {}
+
+
+def sentinels_whole(s: "RedisSentinels") -> bool:
+    """Every process of the set alive, the master still the master, nothing to do."""
+    return (all(p.poll() is None for p in s.procs) and s.master.proc is not None
+            and s.master.proc.poll() is None and s.replica.proc is not None
+            and s.replica.proc.poll() is None and s.named_master() == s.master.port
+            and "master_link_status:up" in s.replica.command("INFO", "replication"))
+
+
+def flush_sentinels(s: "RedisSentinels") -> None:
+    s.master.command("FLUSHALL")
+    # The replica has it too before the next test (at most 5 s).
+    assert s.master.command("WAIT", "1", "5000") >= 1, "the replica did not take the FLUSHALL"
+
+
+def cluster_whole(c: "RedisCluster") -> bool:
+    return (all(n.proc is not None and n.proc.poll() is None for n in c.nodes)
+            and all(c.healthy(n) for n in c.nodes))
+
+
+def flush_cluster(c: "RedisCluster") -> None:
+    for n in c.nodes:
+        if "role:master" in n.command("INFO", "replication"):
+            n.command("FLUSHALL")
+    for n in c.nodes:
+        assert n.command("DBSIZE") == 0 or "role:slave" in n.command("INFO", "replication")

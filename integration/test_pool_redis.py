@@ -183,6 +183,8 @@ def test_redis_frozen_is_detected_and_lookups_refused(pool, redis, sip_client):
         assert "no answer to PING within 2 s" in line, line
         _, resp = server_request(fake, i2.addr, "INVITE", f"sip:1000@{DOMAIN}")
         assert resp.status == 503, resp.text
+        # Both lost it before Redis wakes up (else the 40009 awaited below never comes).
+        ha.wait_log(i1, UNAVAILABLE, 10.0, after=marks[i1.name])
     finally:
         redis.signal(signal.SIGCONT)
     for inst in (i1, i2):

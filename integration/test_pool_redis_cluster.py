@@ -29,7 +29,8 @@ import ha
 import helpers
 import mgmt_util as mu
 from fakes.registrar_server import register_request
-from redis_server import REDIS_CLI, REDIS_SERVER, RedisCluster, wait_until
+from redis_server import (REDIS_CLI, REDIS_SERVER, RedisCluster, SharedSets, cluster_whole,
+                          flush_cluster, wait_until)
 from test_pool_redis import DELETE_BOUND, RESTORED, UNAVAILABLE, storage  # bound, events, status
 from test_pool import (DOMAIN, bindings, invite_via, pool, register,  # noqa: F401 (fixture)
                        registered_everywhere, restarted_instance_has_current_state,
@@ -45,11 +46,28 @@ pytestmark = pytest.mark.skipif((REDIS_SERVER is None or REDIS_CLI is None) and 
                                        "(Debian: redis-server, redis-tools)")
 
 
+@pytest.fixture(scope="module")
+def shared_clusters(tmp_path_factory):
+    """One cluster per configuration for the module's tests that leave it whole
+    (flushed before each; see SharedSets)."""
+    sets = SharedSets(lambda key: RedisCluster(tmp_path_factory.mktemp("cluster"),
+                                               **dict(key)).start(),
+                      cluster_whole, flush_cluster)
+    yield sets
+    sets.stop()
+
+
 @pytest.fixture
-def cluster(tmp_path, request):
+def cluster(shared_clusters, tmp_path, request):
     """Parametrised (indirect) with RedisCluster's keywords: password (then
-    requirepass on every node, and the URL carries it), replicas."""
-    c = RedisCluster(tmp_path, **getattr(request, "param", {})).start()
+    requirepass on every node, and the URL carries it), replicas.  A test marked
+    own_storage (it kills or migrates something) gets a cluster of its own; the
+    others share the module's."""
+    param = getattr(request, "param", {})
+    if request.node.get_closest_marker("own_storage") is None:
+        yield shared_clusters.take(tuple(sorted(param.items())))
+        return
+    c = RedisCluster(tmp_path, **param).start()
     yield c
     c.stop()
 
@@ -117,6 +135,7 @@ def in_ranges(slot: int, ranges: str) -> bool:
     return False
 
 
+@pytest.mark.own_storage
 def test_cluster_slot_migrated_mid_test_is_followed(pool, cluster, sip_client):
     fake, (i1, i2, i3) = pool()
     aor = f"sip:1000@{DOMAIN}"
@@ -188,6 +207,7 @@ def test_cluster_peers_and_status_show_the_masters(pool, cluster, sip_client):
         "up (3 master(s))" in status.out, status.out
 
 
+@pytest.mark.own_storage
 @pytest.mark.parametrize("cluster", [{"replicas": 1}], ids=["replicas"], indirect=True)
 def test_cluster_master_killed_replica_promoted(pool, cluster, sip_client):
     fake, (i1, i2), c, before = registered_everywhere(pool, sip_client, n=2)

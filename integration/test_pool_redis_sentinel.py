@@ -24,7 +24,8 @@ import pytest
 import ha
 import helpers
 import mgmt_util as mu
-from redis_server import REDIS_SERVER, RedisSentinels, wait_until
+from redis_server import (REDIS_SERVER, RedisSentinels, SharedSets, flush_sentinels,
+                          sentinels_whole, wait_until)
 from test_pool_redis import DELETE_BOUND, RESTORED, UNAVAILABLE, storage  # the bound, events, status
 from test_pool import (DOMAIN, invite_via, pool, register,  # noqa: F401 (fixture)
                        registered_everywhere, unregister_via_last,
@@ -37,11 +38,28 @@ pytestmark = pytest.mark.skipif(REDIS_SERVER is None and not helpers.ci(),
                                 reason="redis-server is not installed (Debian: redis-server)")
 
 
+@pytest.fixture(scope="module")
+def shared_sentinels(tmp_path_factory):
+    """One set per password for the module's tests that leave it whole (flushed
+    before each; see SharedSets).  They never fail over, so they need not wait
+    until the sentinels know each other."""
+    sets = SharedSets(lambda password: RedisSentinels(tmp_path_factory.mktemp("sentinels"),
+                                                      password=password).start(failover=False),
+                      sentinels_whole, flush_sentinels)
+    yield sets
+    sets.stop()
+
+
 @pytest.fixture
-def sentinels(tmp_path, request):
+def sentinels(shared_sentinels, tmp_path, request):
     """With requirepass on every data node when parametrised (indirect) with a
-    password, which the URL then carries."""
-    s = RedisSentinels(tmp_path, password=getattr(request, "param", None)).start()
+    password, which the URL then carries.  A test marked own_storage (it kills or
+    fails over something) gets a set of its own; the others share the module's."""
+    password = getattr(request, "param", None)
+    if request.node.get_closest_marker("own_storage") is None:
+        yield shared_sentinels.take(password)
+        return
+    s = RedisSentinels(tmp_path, password=password).start()
     yield s
     s.stop()
 
@@ -63,6 +81,7 @@ def test_sentinel_delete_is_gone_everywhere_within_the_bound(pool, sentinels, si
     assert '"d":true' in sentinels.master.command("GET", key)
 
 
+@pytest.mark.own_storage
 def test_sentinel_master_killed_replica_promoted(pool, sentinels, sip_client):
     fake, (i1, i2, i3), c, before = registered_everywhere(pool, sip_client)
     old, new = sentinels.master, sentinels.replica
@@ -95,6 +114,7 @@ def test_sentinel_master_killed_replica_promoted(pool, sentinels, sip_client):
     assert any(after in k for k in binding_keys(new)), binding_keys(new)
 
 
+@pytest.mark.own_storage
 def test_sentinel_failover_is_followed_by_switch_master(pool, sentinels, sip_client):
     fake, (i1, i2), c, before = registered_everywhere(pool, sip_client, n=2)
     new = sentinels.replica
@@ -120,6 +140,7 @@ def test_sentinel_failover_is_followed_by_switch_master(pool, sentinels, sip_cli
     assert rx.msg.ruri == after, rx.describe()
 
 
+@pytest.mark.own_storage
 def test_sentinel_lost_sentinel_does_not_affect_the_storage(pool, sentinels, sip_client):
     fake, (i1, i2), c, before = registered_everywhere(pool, sip_client, n=2)
     watched = storage(i1)["named_by"]
