@@ -11,6 +11,10 @@ fakes received are attached to the report):
   fake_server     callable(port=None, **policy) -> started FakeSipServer
   sip_client      callable(proxy_addr, transport="UDP") -> SipClient
   sipp            callable(scenario, **kw) -> started helpers.SippRun
+  shared_proxy    (proxy, fake, http_port): one sipproxyd (oos-check 0, mgmt-port,
+                  http-port) in front of one fake SIP Server, shared by the tests
+                  of a module (per xdist worker) that only query it; the same
+                  teardown checks as deploy, at the end of the module
 """
 
 from __future__ import annotations
@@ -146,3 +150,50 @@ def sipp(sipp_bin, tmp_path, request):
     yield make
     for r in runs:
         r.kill()
+
+
+@pytest.fixture(scope="module")
+def _module_proxy(sipproxyd_bin, tmp_path_factory):
+    started: dict = {}
+
+    def get():
+        if not started:
+            fake = FakeSipServer(helpers.free_port(), name="shared-fake-sip-server")
+            fake.start()
+            started["fake"] = fake
+            http_port = helpers.free_port()
+            proxy = helpers.Deployment(sipproxyd_bin, tmp_path_factory.mktemp("shared-proxy"),
+                                       server_port=fake.port, name="shared-sipproxyd",
+                                       proxy_extra={"http-port": http_port})
+            started["proxy"] = proxy
+            proxy.start()
+            started["value"] = (proxy, fake, http_port)
+        return started["value"]
+
+    yield get
+    problems = []
+    if "proxy" in started:
+        proxy = started["proxy"]
+        rc = proxy.stop()
+        if rc != 0:
+            problems.append(f"{proxy.name}: exit code after SIGTERM was {rc!r} (expected 0)")
+        found = proxy.sanitizer_findings()
+        if found:
+            problems.append(f"{proxy.name}: sanitizer report in log:\n  " + "\n  ".join(found[:20]))
+        if problems:
+            problems.append(proxy.report())
+    if "fake" in started:
+        started["fake"].stop()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def shared_proxy(_module_proxy, request):
+    """For tests that only query the proxy (management and HTTP reads): it is
+    not restarted between them, so a test must leave nothing changed."""
+    proxy, fake, http_port = _module_proxy()
+    _artifacts(request.node).append((f"{proxy.name} (port {proxy.proxy_port}, shared)",
+                                     proxy.report))
+    _artifacts(request.node).append((f"{fake.name} {fake.address} received", fake.dump))
+    return proxy, fake, http_port

@@ -455,22 +455,24 @@ def sipp_available() -> bool:
 # Observing absence
 # ---------------------------------------------------------------------------
 
-BARRIER_GRACE = 0.3
-
-
-def barrier(proxy: Deployment, fake: FakeSipServer, transport: str = "UDP") -> None:
+def barrier(proxy: Deployment, fake: FakeSipServer,
+            transports: tuple[str, ...] = ("UDP", "TCP")) -> None:
     """Make sure everything the proxy was going to forward to `fake` before now
-    has arrived: send an OPTIONS (from an endpoint, so it goes to the serving
-    SIP Server) through the proxy and wait until the fake has it and its 200
-    came back; then a short grace.  Used before asserting that something was
-    *not* forwarded."""
-    with SipClient(proxy.addr, transport, name="barrier") as c:
-        req = c.request("OPTIONS", "sip:barrier@127.0.0.1", max_forwards=70)
-        cid = sipmsg.parse(req).call_id
-        c.send(req)
-        fake.wait_request("OPTIONS", lambda m: m.call_id == cid, timeout=5)
-        c.wait_final(cid, timeout=5)
-    time.sleep(BARRIER_GRACE)
+    has arrived, without sleeping: an OPTIONS from an endpoint (so it goes to the
+    serving SIP Server) through the proxy over each transport in turn, each
+    awaited at the fake and its 200 back at the client.  The proxy handles its
+    input on one thread and the fake records each socket (UDP, each TCP
+    connection) in order, so an earlier forward on the path the barrier took has
+    been recorded by the time the barrier is; with both transports that is every
+    path the proxy can take to the fake.  Used before asserting that something
+    was *not* forwarded."""
+    for transport in transports:
+        with SipClient(proxy.addr, transport, name=f"barrier-{transport}") as c:
+            req = c.request("OPTIONS", "sip:barrier@127.0.0.1", max_forwards=70)
+            cid = sipmsg.parse(req).call_id
+            c.send(req)
+            fake.wait_request("OPTIONS", lambda m: m.call_id == cid, timeout=5)
+            c.wait_final(cid, timeout=5)
 
 
 # ---------------------------------------------------------------------------

@@ -20,8 +20,8 @@ Everything on 127.0.0.1; every wait is bounded.
 from __future__ import annotations
 
 import threading
-import time
 
+import helpers
 from fakes import sipmsg
 from fakes.registrar_server import (RegistrarPolicy, answer, register_request, server_request,
                                     wait_request)
@@ -47,13 +47,14 @@ def registered_twice(deploy, fake_server, sip_client):
     return fake, proxy, clients
 
 
-def start_request(fake, proxy, method: str, **kw):
-    """server_request in a thread: returns (thread, result dict)."""
+def start_request(fake, proxy, method: str, ruri: str | None = None, **kw):
+    """server_request (to the AOR unless `ruri`) in a thread: returns (thread,
+    result dict)."""
     result: dict = {}
 
     def run():
-        result["v"] = server_request(fake, proxy.addr, method, f"sip:{USER}@{proxy.hostport}",
-                                     timeout=20, **kw)
+        result["v"] = server_request(fake, proxy.addr, method,
+                                     ruri or f"sip:{USER}@{proxy.hostport}", timeout=20, **kw)
 
     t = threading.Thread(target=run, daemon=True)
     t.start()
@@ -96,7 +97,7 @@ def test_invite_rings_every_contact_first_200_wins(deploy, fake_server, sip_clie
     assert final.status == 200, final.text
     assert f":{newer.port}" in final.get("Contact"), final.text
     cancel_answered(older, inv_old)
-    time.sleep(0.5)
+    helpers.barrier(proxy, fake)  # a relayed 487 would have reached the fake before it
     finals = [rx.msg for rx in fake.responses(req.call_id) if rx.msg.status >= 200]
     assert [m.status for m in finals] == [200], \
         f"the cancelled branch's 487 reached the SIP Server:\n{fake.dump()}"
@@ -109,7 +110,7 @@ def test_busy_branch_loses_to_200(deploy, fake_server, sip_client):
     answer(newer, inv_new, 486)
     ack = wait_request(newer, "ACK", lambda m: m.call_id == inv_new.call_id, timeout=5).msg
     assert ack.branch == inv_new.branch
-    time.sleep(0.3)
+    helpers.barrier(proxy, fake)  # a relayed 486 would have reached the fake before it
     assert not [rx for rx in fake.responses(inv_new.call_id) if rx.msg.status >= 200], \
         f"the 486 went upstream while a branch was still ringing:\n{fake.dump()}"
     answer(older, inv_old, 200)
@@ -125,7 +126,7 @@ def test_every_branch_busy_gives_one_4xx(deploy, fake_server, sip_client):
     answer(newer, inv_new, 486)
     req, final = finish(t, result, fake)
     assert final.status in (480, 486), final.text
-    time.sleep(0.5)
+    helpers.barrier(proxy, fake)  # a second final would have reached the fake before it
     assert len([rx for rx in fake.responses(req.call_id) if rx.msg.status >= 200]) == 1, \
         fake.dump()
 
@@ -186,6 +187,12 @@ def test_in_dialog_request_is_not_forked(deploy, fake_server, sip_client):
     info = wait_request(newer, "INFO", lambda m: m.call_id == cid, timeout=5).msg
     answer(newer, info, 200)
     assert fake.wait_response(cid, method="INFO", final=True, timeout=10).msg.status == 200
-    time.sleep(0.5)
+    # A later request from the SIP Server to the older contact itself: the proxy
+    # handled the INFO first, so a forked copy would have reached `older` before it.
+    t, result = start_request(fake, proxy, "MESSAGE", ruri=f"sip:{USER}@127.0.0.1:{older.port}")
+    later = wait_request(older, "MESSAGE", timeout=5).msg
+    answer(older, later, 200)
+    _, final = finish(t, result, fake)
+    assert final.status == 200, final.text
     assert not [rx for rx in older.rx.items() if rx.msg is not None and rx.msg.call_id == cid], \
         f"an in-dialog request was forked:\n{older.dump()}"

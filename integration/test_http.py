@@ -16,7 +16,9 @@ import mgmt_util as mu
 
 @pytest.fixture
 def http_instance(deploy, fake_server):
-    """oos-check 0, an http-port and a mgmt-port, one fake SIP Server."""
+    """oos-check 0, an http-port and a mgmt-port, one fake SIP Server: for the tests
+    that change something or count from the start (the read-only ones share
+    conftest's shared_proxy, set up the same way)."""
     fake = fake_server()
     http_port = helpers.free_port()
     proxy = deploy(server_port=fake.port, proxy_extra={"http-port": http_port})
@@ -65,8 +67,8 @@ def test_healthz_503_when_only_pair_out_of_service(deploy, fake_server):
     assert got, helpers.tail(proxy.log_path)
 
 
-def test_status_json_has_servers(http_instance):
-    proxy, fake, hp = http_instance
+def test_status_json_has_servers(shared_proxy):
+    proxy, fake, hp = shared_proxy
     r = mu.http(hp, "/status")
     assert r.status == 200, r.raw
     assert r.headers.get("content-type", "").startswith("application/json"), r.headers
@@ -138,22 +140,22 @@ def test_metrics_move_after_sipp_calls(http_instance, sipp):
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
-def test_write_methods_405(http_instance, method):
-    _, _, hp = http_instance
+def test_write_methods_405(shared_proxy, method):
+    _, _, hp = shared_proxy
     r = mu.http(hp, "/status", method=method)
     assert r.status == 405, r.raw
     assert mu.http(hp, "/healthz").status == 200
 
 
 @pytest.mark.parametrize("path", ["/", "/nope", "/metrics/x", "/statusx"])
-def test_unknown_path_404(http_instance, path):
-    _, _, hp = http_instance
+def test_unknown_path_404(shared_proxy, path):
+    _, _, hp = shared_proxy
     r = mu.http(hp, path)
     assert r.status == 404, r.raw
 
 
-def test_oversized_header_rejected_and_still_serving(http_instance):
-    proxy, _, hp = http_instance
+def test_oversized_header_rejected_and_still_serving(shared_proxy):
+    proxy, _, hp = shared_proxy
     big = "X-Big: " + "a" * 10240 + "\r\n"
     r = mu.http(hp, "/status", extra_headers=big)
     assert r.status in (400, 431, None), f"10 KB header answered {r.status}:\n{r.raw[:300]!r}"
@@ -161,8 +163,8 @@ def test_oversized_header_rejected_and_still_serving(http_instance):
     assert proxy.proc.poll() is None
 
 
-def test_garbage_request_then_still_serving(http_instance):
-    _, _, hp = http_instance
+def test_garbage_request_then_still_serving(shared_proxy):
+    _, _, hp = shared_proxy
     r = mu.http_raw(hp, b"\x00\x01GARBAGE\r\n\r\n")
     assert r.status in (400, None), r.raw
     assert mu.http(hp, "/healthz").status == 200

@@ -100,7 +100,7 @@ def test_missing_via_is_dropped_silently(setup, sip_client):
     req = c.request("OPTIONS", f"sip:{proxy.hostport}")
     resp = c.transact(req)
     assert resp.status == 200, f"proxy no longer answers OPTIONS: {resp.start_line}"
-    got = c.collect(helpers.BARRIER_GRACE)
+    got = c.rx.items()  # the OPTIONS answer came after anything answering the garbage
     others = [rx for rx in got if rx.msg is None or rx.msg.call_id != resp.call_id]
     assert not others, ("a request without Via cannot be answered and must be dropped, got:\n"
                         + "\n".join(rx.describe() for rx in others))
@@ -120,7 +120,7 @@ def test_garbage_is_dropped(garbage, setup, sip_client):
     req = c.request("OPTIONS", f"sip:{proxy.hostport}")
     resp = c.transact(req)
     assert resp.status == 200, f"proxy no longer answers OPTIONS after garbage: {resp.start_line}"
-    got = c.collect(helpers.BARRIER_GRACE)
+    got = c.rx.items()  # the OPTIONS answer came after anything answering the garbage
     others = [rx for rx in got if rx.msg is None or rx.msg.call_id != resp.call_id]
     assert not others, "garbage got an answer:\n" + "\n".join(rx.describe() for rx in others)
     _fake_got_nothing_but_barriers(proxy, fake)

@@ -37,9 +37,18 @@ def ctl_bin():
 
 @pytest.fixture
 def instance(deploy, fake_server, ctl_bin):
-    """A proxy (oos-check 0, mgmt-port) in front of one fake SIP Server."""
+    """A proxy (oos-check 0, mgmt-port) in front of one fake SIP Server, for a test
+    that changes something."""
     fake = fake_server()
     proxy = deploy(server_port=fake.port)
+    return proxy, fake
+
+
+@pytest.fixture
+def reader(shared_proxy, ctl_bin):
+    """The module's shared proxy (oos-check 0, mgmt-port) and its fake SIP Server,
+    for a test that only reads: it must leave every setting as it found it."""
+    proxy, fake, _ = shared_proxy
     return proxy, fake
 
 
@@ -57,8 +66,8 @@ def _registrar_hook(server, rx: Received) -> bool:
 # Every command, text and JSON
 # ---------------------------------------------------------------------------
 
-def test_status_text_and_json(instance):
-    proxy, fake = instance
+def test_status_text_and_json(reader):
+    proxy, fake = reader
     t = mu.mgmt_target(proxy)
     r = mu.ctl("status", target=t)
     assert r.rc == 0, r
@@ -90,15 +99,15 @@ def test_status_text_and_json(instance):
     assert after["answered_locally"] >= doc["counters"]["answered_locally"] + 1, after
 
 
-def test_status_found_through_config_and_app(instance):
-    proxy, _ = instance
+def test_status_found_through_config_and_app(reader):
+    proxy, _ = reader
     r = mu.ctl("--config", str(proxy.config_path), "--app", "SIPProxy_1", "--json", "status")
     assert r.rc == 0, r
     assert r.json()["application"] == "SIPProxy_1"
 
 
-def test_servers_text_and_json(instance):
-    proxy, fake = instance
+def test_servers_text_and_json(reader):
+    proxy, fake = reader
     t = mu.mgmt_target(proxy)
     r = mu.ctl("servers", target=t)
     assert r.rc == 0, r
@@ -153,8 +162,8 @@ def test_registrations_count_and_binding_after_register(deploy, fake_server, sip
     assert txt.rc == 0 and contact in txt.out and aor_key in txt.out, txt
 
 
-def test_dialogs_text_and_json(instance):
-    proxy, _ = instance
+def test_dialogs_text_and_json(reader):
+    proxy, _ = reader
     t = mu.mgmt_target(proxy)
     r = mu.ctl("dialogs", target=t)
     assert r.rc == 0 and "sessions" in r.out and "transactions" in r.out, r
@@ -164,8 +173,8 @@ def test_dialogs_text_and_json(instance):
     assert isinstance(doc["sessions"], int) and isinstance(doc["requests_in_progress"], int)
 
 
-def test_peers_text_and_json(instance):
-    proxy, _ = instance
+def test_peers_text_and_json(reader):
+    proxy, _ = reader
     t = mu.mgmt_target(proxy)
     r = mu.ctl("peers", target=t)
     assert r.rc == 0 and "no other instance" in r.out, r
@@ -173,8 +182,8 @@ def test_peers_text_and_json(instance):
     assert doc["ok"] is True and doc["peers"] == []
 
 
-def test_get_option_text_and_json(instance):
-    proxy, _ = instance
+def test_get_option_text_and_json(reader):
+    proxy, _ = reader
     t = mu.mgmt_target(proxy)
     r = mu.ctl("get", "oos-check", target=t)
     assert r.rc == 0, r
@@ -215,8 +224,8 @@ def test_set_immediate_option_is_applied_and_logged(instance):
     (["set", "load-balancing", "sticky"], "round-robin"),
     (["frobnicate"], "unknown command"),
 ])
-def test_refused_commands_exit_1(instance, args, why):
-    proxy, _ = instance
+def test_refused_commands_exit_1(reader, args, why):
+    proxy, _ = reader
     t = mu.mgmt_target(proxy)
     r = mu.ctl(*args, target=t)
     assert r.rc == 1, r
@@ -227,8 +236,8 @@ def test_refused_commands_exit_1(instance, args, why):
     assert doc["ok"] is False and why in doc["error"], doc
 
 
-def test_refused_set_leaves_value(instance):
-    proxy, _ = instance
+def test_refused_set_leaves_value(reader):
+    proxy, _ = reader
     t = mu.mgmt_target(proxy)
     assert mu.ctl("set", "sip-port", "1", target=t).rc == 1
     assert mu.ctl("get", "sip-port", target=t, as_json=True).json()["value"] == \
@@ -295,8 +304,12 @@ def test_set_oos_check_speeds_up_probing(deploy, fake_server, ctl_bin):
     fake = fake_server()
     proxy = deploy(server_port=fake.port, proxy_extra={"oos-check": 30})
     t = mu.mgmt_target(proxy)
-    # Before: with oos-check 30, nothing beyond the startup probe for 2.5 s.
-    time.sleep(2.5)
+    # Before: with oos-check 30, the startup probe (answered, so the next one is
+    # 30 s away) and nothing else.
+    def startup_probe_answered():
+        (member,) = mu.ctl("servers", target=t, as_json=True).json()["servers"][0]["members"]
+        return member["probes_answered"] >= 1
+    assert mu.wait_until(startup_probe_answered, timeout=5), helpers.tail(proxy.log_path)
     before = mu.probes(fake, proxy)
     assert len(before) <= 1, f"{len(before)} probes with oos-check 30:\n{fake.dump()}"
     mark = len(fake.rx.items())

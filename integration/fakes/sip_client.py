@@ -167,11 +167,5 @@ class SipClient:
             self.send(self.ack_for(req, resp))
         return resp
 
-    def collect(self, seconds: float) -> list[Received]:
-        """Everything received so far after waiting `seconds` (a bounded quiet
-        period, used only to observe that nothing *else* arrives)."""
-        time.sleep(seconds)
-        return self.rx.items()
-
     def dump(self) -> str:
         return self.rx.dump()
