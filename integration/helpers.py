@@ -5,6 +5,7 @@ Everything runs on 127.0.0.1; every wait here is bounded.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import os
 import random
@@ -88,15 +89,46 @@ def _bindable(port: int) -> bool:
 
 
 def _lock(port: int) -> bool:
-    _LOCK_DIR.mkdir(parents=True, exist_ok=True)
-    fd = os.open(_LOCK_DIR / f"{port}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    path = _LOCK_DIR / f"{port}.lock"
+    for _ in range(3):  # another run may remove the empty directory meanwhile
+        _LOCK_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            break
+        except FileNotFoundError:
+            continue
+    else:
+        return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # Its holder may have removed the file (see _unlock_all) between our open and
+        # our lock: a lock on a removed file guards nothing.
+        if os.stat(path).st_ino != os.fstat(fd).st_ino:
+            raise OSError("lock file replaced")
     except OSError:
         os.close(fd)
         return False
     _held[port] = fd
     return True
+
+
+@atexit.register
+def _unlock_all() -> None:
+    """The worker ends: its lock files go (removed while still locked, so nobody
+    can take a lock on one that is about to vanish), and the directory when empty.
+    Two runs in a row leave nothing behind."""
+    with _ports_lock:
+        for port, fd in list(_held.items()):
+            try:
+                os.unlink(_LOCK_DIR / f"{port}.lock")
+            except OSError:
+                pass
+            os.close(fd)
+        _held.clear()
+    try:
+        _LOCK_DIR.rmdir()
+    except OSError:
+        pass  # another run's locks are still there
 
 
 def free_port() -> int:
