@@ -74,6 +74,18 @@ def port():
     return helpers.free_port
 
 
+def _stop_and_check(d: helpers.Deployment) -> list[str]:
+    """SIGTERM: what is wrong (an exit code other than 0, a sanitizer report)."""
+    problems = []
+    rc = d.stop()
+    if rc != 0:
+        problems.append(f"{d.name}: exit code after SIGTERM was {rc!r} (expected 0)")
+    found = d.sanitizer_findings()
+    if found:
+        problems.append(f"{d.name}: sanitizer report in log:\n  " + "\n  ".join(found[:20]))
+    return problems
+
+
 @pytest.fixture
 def deploy(sipproxyd_bin, tmp_path, request):
     started: list[helpers.Deployment] = []
@@ -88,14 +100,7 @@ def deploy(sipproxyd_bin, tmp_path, request):
 
     yield make
 
-    problems = []
-    for d in started:
-        rc = d.stop()
-        if rc != 0:
-            problems.append(f"{d.name}: exit code after SIGTERM was {rc!r} (expected 0)")
-        found = d.sanitizer_findings()
-        if found:
-            problems.append(f"{d.name}: sanitizer report in log:\n  " + "\n  ".join(found[:20]))
+    problems = [p for d in started for p in _stop_and_check(d)]
     if problems:
         # The proxy log (and sanitizer block) is attached as a report section.
         pytest.fail("\n".join(problems), pytrace=False)
@@ -173,15 +178,9 @@ def _module_proxy(sipproxyd_bin, tmp_path_factory):
     yield get
     problems = []
     if "proxy" in started:
-        proxy = started["proxy"]
-        rc = proxy.stop()
-        if rc != 0:
-            problems.append(f"{proxy.name}: exit code after SIGTERM was {rc!r} (expected 0)")
-        found = proxy.sanitizer_findings()
-        if found:
-            problems.append(f"{proxy.name}: sanitizer report in log:\n  " + "\n  ".join(found[:20]))
+        problems = _stop_and_check(started["proxy"])
         if problems:
-            problems.append(proxy.report())
+            problems.append(started["proxy"].report())
     if "fake" in started:
         started["fake"].stop()
     if problems:

@@ -355,8 +355,14 @@ def test_pool_wrong_token_is_refused(pool, sip_client):
         assert peers[0]["link"] == "down" and "mgmt-token" in peers[0]["error"], peers
     c = sip_client(i1.addr)
     register(c, i1, fake, f"sip:1000@127.0.0.1:{c.port}")
-    time.sleep(1.0)
+    # The change reached instance 1's link to 2, which holds it: refused, not sent.
+    def held():
+        (link,) = mu.ctl("peers", target=i1.mgmt, as_json=True).json()["peers"]
+        return link["link"] == "down" and link["queued"] >= 1 and link["records_sent"] == 0
+    assert mu.wait_until(held, timeout=5), mu.ctl("peers", target=i1.mgmt).out
     assert bindings(i2) == [], "state crossed a link whose token is wrong"
+    (link,) = mu.ctl("peers", target=i2.mgmt, as_json=True).json()["peers"]
+    assert link["records_received"] == 0, link
 
 
 @pytest.mark.parametrize("timers", [None, helpers.FAST_TIMERS], ids=["real-timers", "fast-timers"])
