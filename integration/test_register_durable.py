@@ -383,6 +383,8 @@ def test_changes_made_while_redis_is_down_are_queued_and_written_when_it_is_back
         st = storage_status(i1)
         assert st["queued"] == 1 and st["queue_overflows"] == 0, st
         assert any("40008" in a and "1 change(s) queued" in a for a in alarms(i1)), alarms(i1)
+        text = mu.ctl("peers", target=i1.mgmt).out
+        assert "while Redis was away: 1 queued (at most 20000)" in text, text
         r = mu.http(i1.http_port, "/metrics", host=i1.host)
         assert mu.parse_prometheus(r.body).value("sipproxy_shared_storage_queued") == 1
     finally:
