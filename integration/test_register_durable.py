@@ -370,14 +370,20 @@ def wait_redis_key(request, phone: Phone, timeout: float = 30.0) -> str:
 
 
 @pytest.mark.parametrize("shared_storage", ["redis"], indirect=True)
+@pytest.mark.parametrize("outage", ["sigstop", "kill"])
 def test_changes_made_while_redis_is_down_are_queued_and_written_when_it_is_back(
-        pool, shared_storage, request):
+        pool, shared_storage, request, outage):
+    """sigstop: Redis frozen, found down by its missed PINGs (answer deadline 2 s), then
+    thawed with its data; kill: SIGKILLed (connection closed), then started again empty
+    on the same port."""
     fake, (i1, i2) = pool(n=2)  # with http-port, for /metrics
     redis = request.node.redis
-    redis.proc.send_signal(signal.SIGSTOP)
+    if outage == "sigstop":
+        redis.proc.send_signal(signal.SIGSTOP)
+    else:
+        redis.kill()
     phone = Phone("700")
     try:
-        # Found down by its missed PINGs (answer deadline 2 s).
         wait_storage(i1, lambda st: st["state"] != "up", "Redis found unavailable")
         assert phone.register(i1).status == 200
         st = storage_status(i1)
@@ -388,7 +394,10 @@ def test_changes_made_while_redis_is_down_are_queued_and_written_when_it_is_back
         r = mu.http(i1.http_port, "/metrics", host=i1.host)
         assert mu.parse_prometheus(r.body).value("sipproxy_shared_storage_queued") == 1
     finally:
-        redis.proc.send_signal(signal.SIGCONT)
+        if outage == "sigstop":
+            redis.proc.send_signal(signal.SIGCONT)
+        else:
+            redis.start()
     # The phone does not register again: the queued change is written at reconnection.
     value = wait_redis_key(request, phone)
     assert " SIPProxy_1\n" in value, value
