@@ -3,8 +3,9 @@
 
 Starts two sipproxyd instances on 127.0.0.1 and 127.0.0.2 (the integration
 suite's pool deployment, send-data-timeout = 100, the default) and a fake SIP
-Server that accepts every REGISTER, with peer links or (--storage redis) a
-redis-server the script starts.  Then, once with the given
+Server that accepts every REGISTER, with peer links, or (--storage redis) a
+redis-server the script starts, or (--storage redis-cluster) a Redis Cluster of
+three masters it starts.  Then, once with the given
 registration-confirm-timeout and once with 0 (no wait, the behaviour before the
 confirmation existed):
 
@@ -17,7 +18,8 @@ confirmation existed):
 A benchmark, not a test.
 
     /usr/bin/python3 bench/register_confirm.py [--count 1000] [--kills 10]
-                                               [--storage peers|redis] [--wait 300]
+                                               [--storage peers|redis|redis-cluster]
+                                               [--wait 300]
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import helpers  # noqa: E402
 from fakes.registrar_server import RegistrarPolicy  # noqa: E402
 from fakes.sip_server import FakeSipServer  # noqa: E402
 from mgmt_util import ctl  # noqa: E402
-from redis_server import RedisServer  # noqa: E402
+from redis_server import RedisCluster, RedisServer  # noqa: E402
 from test_pool import Instance, pool_config, with_storage  # noqa: E402
 from test_register_durable import Phone  # noqa: E402
 
@@ -56,7 +58,8 @@ def linked(insts, redis) -> None:
 
 
 def run(args, wait: int, work: Path) -> None:
-    redis = RedisServer(work).start() if args.storage == "redis" else None
+    redis = {"redis": RedisServer, "redis-cluster": RedisCluster}.get(args.storage)
+    redis = redis(work).start() if redis else None
     fake = FakeSipServer(helpers.free_port(), name="registrar", on_request=RegistrarPolicy())
     fake.start()
     sip_port = helpers.free_port()
@@ -108,7 +111,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=1000)
     ap.add_argument("--kills", type=int, default=10)
-    ap.add_argument("--storage", choices=["peers", "redis"], default="peers")
+    ap.add_argument("--storage", choices=["peers", "redis", "redis-cluster"], default="peers")
     ap.add_argument("--wait", type=int, default=300)
     args = ap.parse_args()
     for wait in (args.wait, 0):

@@ -7,10 +7,18 @@ in cluster mode, with peer replication and with Redis as shared storage.
   Redis, the key is in Redis at the moment of the kill;
 * the same for removals (Expires 0 and `Contact: *`): after the 200 and the
   kill, the INVITE through SIPProxy_2 does not reach the phone;
+* the kill tests again with a Redis Cluster (three masters) as storage;
 * the timeout path: the peer frozen (SIGSTOP), or Redis frozen, during a
   REGISTER: the 2xx is relayed after registration-confirm-timeout, counted as
   unconfirmed, event 40010 is logged, the binding is kept and reaches the peer
-  (or Redis) once it is back.
+  (or Redis) once it is back;
+* registration-confirm-peers with three instances and one frozen: `all` waits
+  for the frozen one (the wait times out, 40010), `one` does not;
+* Redis down (SIGSTOP, detected by its missed PINGs): a REGISTER's change is
+  queued and written when Redis is back, without the phone registering again;
+  past the queue's bound (SIPPROXY_REDIS_QUEUE_CAP, a test knob) the queue is
+  dropped with event 40008, the alarm and the counter say so, and the write of
+  everything held at reconnection still brings every binding to Redis.
 
 The kill tests run with send-data-timeout = 100 (the default): the batch that
 used to carry the binding after the 200 left.  Every wait is bounded.
@@ -31,16 +39,16 @@ import helpers
 import mgmt_util as mu
 from fakes import sipmsg
 from fakes.registrar_server import server_request
-from redis_server import REDIS_SERVER, RedisServer
+from redis_server import REDIS_CLI, REDIS_SERVER, RedisCluster, RedisServer
 from test_pool import DOMAIN, pool, pool_config, wait_all_linked, wait_bindings  # noqa: F401
 
 NOT_CONFIRMED = r"\b40010 SPR_REGISTRATION_NOT_CONFIRMED"
 
 
-def template(**options: str) -> str:
-    """The two-instance deployment of the pool fixture as a template ({sip_port},
+def template(n: int = 2, **options: str) -> str:
+    """The `n`-instance deployment of the pool fixture as a template ({sip_port},
     {mgmtN}, {server_port}), with `options` (name with underscores) replaced or added."""
-    text = pool_config("{sip_port}", ["{mgmt1}", "{mgmt2}"], "{server_port}")
+    text = pool_config("{sip_port}", [f"{{mgmt{i + 1}}}" for i in range(n)], "{server_port}")
     for name, value in options.items():
         key = name.replace("_", "-")
         lines = [ln for ln in text.splitlines() if not ln.startswith(f"{key} =")]
@@ -51,12 +59,21 @@ def template(**options: str) -> str:
 
 @pytest.fixture(params=["peers", "redis"])
 def shared_storage(request, tmp_path):
-    """Each test runs with peer replication and with one Redis server."""
+    """Each test runs with peer replication and with one Redis server (a test may
+    ask for "redis-cluster" too, by indirect parametrisation)."""
     if request.param == "peers":
         yield None
         return
     if REDIS_SERVER is None and not helpers.ci():
         pytest.skip("redis-server is not installed (Debian: redis-server)")
+    if request.param == "redis-cluster":
+        if REDIS_CLI is None and not helpers.ci():
+            pytest.skip("redis-cli is not installed (Debian: redis-tools)")
+        c = RedisCluster(tmp_path).start()
+        request.node.redis_cluster = c
+        yield c.url
+        c.stop()
+        return
     r = RedisServer(tmp_path).start()
     request.node.redis = r
     yield r.url
@@ -146,10 +163,14 @@ def counters(inst) -> dict:
 
 
 def redis_key(request, phone: Phone) -> str | None:
+    key = f"sipproxy:b:{{sip:{phone.user}@{DOMAIN}}}:{phone.contact}"
+    c = getattr(request.node, "redis_cluster", None)
+    if c is not None:
+        return c.owner(c.slot_of(key)).command("GET", key)
     r = getattr(request.node, "redis", None)
     if r is None:
         return None
-    return r.command("GET", f"sipproxy:b:{{sip:{phone.user}@{DOMAIN}}}:{phone.contact}")
+    return r.command("GET", key)
 
 
 def two(pool, **options):
@@ -158,10 +179,16 @@ def two(pool, **options):
 
 
 def linked(request, i1, i2) -> None:
-    if getattr(request.node, "redis", None) is None:
+    if getattr(request.node, "redis", None) is None and \
+            getattr(request.node, "redis_cluster", None) is None:
         wait_all_linked([i1, i2])
 
 
+WITH_CLUSTER = pytest.mark.parametrize("shared_storage", ["peers", "redis", "redis-cluster"],
+                                       indirect=True)
+
+
+@WITH_CLUSTER
 def test_registration_survives_the_kill_of_its_instance_at_the_200(pool, shared_storage,
                                                                    request):
     fake, i1, i2 = two(pool, send_data_timeout="100")
@@ -185,6 +212,7 @@ def test_registration_survives_the_kill_of_its_instance_at_the_200(pool, shared_
             phone.close()
 
 
+@WITH_CLUSTER
 @pytest.mark.parametrize("removal", ["expires0", "star"])
 def test_removal_survives_the_kill_of_its_instance_at_the_200(pool, shared_storage, request,
                                                               removal):
@@ -277,4 +305,151 @@ def test_confirmed_registration_is_counted(pool, shared_storage, request):
         assert m.value("sipproxy_registrations_relayed_total", confirmation="confirmed") == 1
         assert m.value("sipproxy_registration_confirm_seconds_count") == 1
     finally:
+        phone.close()
+
+
+@pytest.mark.parametrize("shared_storage", ["peers"], indirect=True)
+@pytest.mark.parametrize("peers", ["one", "all"])
+def test_confirm_peers_all_waits_for_a_frozen_peer_and_one_does_not(pool, shared_storage,
+                                                                    peers):
+    # Three instances; SIPProxy_3 frozen. wait-response-timeout 5: its link stays live
+    # (not yet found silent) during the REGISTER, so `all` has to wait for it.
+    text = template(3, registration_confirm_peers=peers, wait_response_timeout="5")
+    fake, (i1, i2, i3) = pool(n=3, texts={1: text, 2: text, 3: text})
+    wait_all_linked([i1, i2, i3])
+    phone = Phone("600")
+    before = len(ha.log_lines(i1, NOT_CONFIRMED))
+    i3.proc.send_signal(signal.SIGSTOP)
+    try:
+        assert phone.register(i1).status == 200
+        c = counters(i1)
+        if peers == "all":
+            assert c["registrations_unconfirmed_timeout"] == 1, c
+            assert c["registrations_confirmed"] == 0, c
+            line = ha.wait_log(i1, NOT_CONFIRMED, 5.0, after=before)
+            assert "registration-confirm-timeout (300 ms)" in line, line
+        else:
+            assert c["registrations_confirmed"] == 1, c
+            assert c["registrations_unconfirmed_timeout"] == 0, c
+            assert len(ha.log_lines(i1, NOT_CONFIRMED)) == before
+        # Either way SIPProxy_2, live, has it.
+        wait_bindings_of(i2, phone, lambda b: len(b) == 1, "the binding on SIPProxy_2")
+    finally:
+        i3.proc.send_signal(signal.SIGCONT)
+    wait_bindings_of(i3, phone, lambda b: len(b) == 1, "the binding delivered after SIGCONT",
+                     timeout=30)
+    phone.close()
+
+
+def storage_status(inst) -> dict:
+    return mu.ctl("status", target=inst.mgmt, as_json=True).json()["shared_storage"]
+
+
+def alarms(inst) -> list[str]:
+    return mu.ctl("status", target=inst.mgmt, as_json=True).json()["alarms"]
+
+
+def wait_storage(inst, pred, what: str, timeout: float = 20.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        st = storage_status(inst)
+        if pred(st):
+            return st
+        assert time.monotonic() < deadline, f"{inst.name}: {what} within {timeout}s: {st}"
+        time.sleep(0.1)
+
+
+def wait_redis_key(request, phone: Phone, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = redis_key(request, phone)
+        if value is not None:
+            return value
+        assert time.monotonic() < deadline, f"{phone.contact} never reached Redis"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("shared_storage", ["redis"], indirect=True)
+@pytest.mark.parametrize("outage", ["sigstop", "kill"])
+def test_changes_made_while_redis_is_down_are_queued_and_written_when_it_is_back(
+        pool, shared_storage, request, outage):
+    """sigstop: Redis frozen, found down by its missed PINGs (answer deadline 2 s), then
+    thawed with its data; kill: SIGKILLed (connection closed), then started again empty
+    on the same port."""
+    fake, (i1, i2) = pool(n=2)  # with http-port, for /metrics
+    redis = request.node.redis
+    if outage == "sigstop":
+        redis.proc.send_signal(signal.SIGSTOP)
+    else:
+        redis.kill()
+    phone = Phone("700")
+    try:
+        wait_storage(i1, lambda st: st["state"] != "up", "Redis found unavailable")
+        assert phone.register(i1).status == 200
+        st = storage_status(i1)
+        assert st["queued"] == 1 and st["queue_overflows"] == 0, st
+        assert any("40008" in a and "1 change(s) queued" in a for a in alarms(i1)), alarms(i1)
+        text = mu.ctl("peers", target=i1.mgmt).out
+        assert "while Redis was away: 1 queued (at most 20000)" in text, text
+        r = mu.http(i1.http_port, "/metrics", host=i1.host)
+        assert mu.parse_prometheus(r.body).value("sipproxy_shared_storage_queued") == 1
+    finally:
+        if outage == "sigstop":
+            redis.proc.send_signal(signal.SIGCONT)
+        else:
+            redis.start()
+    # The phone does not register again: the queued change is written at reconnection.
+    value = wait_redis_key(request, phone)
+    assert " SIPProxy_1\n" in value, value
+    st = wait_storage(i1, lambda st: st["state"] == "up", "Redis available again")
+    assert st["queued"] == 0 and st["queued_written"] == 1, st
+    # The pool has it: SIPProxy_1 killed, the INVITE through SIPProxy_2 reaches the phone.
+    os.kill(i1.proc.pid, signal.SIGKILL)
+    killed(i1)
+    wait_storage(i2, lambda st: st["state"] == "up", "Redis available again on SIPProxy_2")
+    reached, status = phone.invited_via(fake, i2)
+    assert reached and status == 200, f"the INVITE via SIPProxy_2 got {status}"
+    phone.close()
+
+
+@pytest.mark.parametrize("shared_storage", ["redis"], indirect=True)
+def test_redis_queue_past_its_bound_is_dropped_with_an_alarm_and_nothing_is_lost(
+        pool, shared_storage, request, monkeypatch):
+    monkeypatch.setenv("SIPPROXY_REDIS_QUEUE_CAP", "2")
+    fake, (i1, i2) = pool(n=2)  # with http-port, for /metrics
+    redis = request.node.redis
+    overflow = r"\b40008 SPR_SHARED_STORAGE_UNAVAILABLE.*more than 2 changes are queued"
+    phones = [Phone(f"80{n}") for n in range(4)]
+    redis.proc.send_signal(signal.SIGSTOP)
+    try:
+        wait_storage(i1, lambda st: st["state"] != "up", "Redis found unavailable")
+        for n, phone in enumerate(phones[:2]):
+            assert phone.register(i1).status == 200
+        st = storage_status(i1)
+        assert st["queued"] == 2 and st["queue_overflows"] == 0 and st["queue_cap"] == 2, st
+        assert not ha.log_lines(i1, overflow)
+        # The third change passes the bound: dropped, counted, logged, in the alarm.
+        assert phones[2].register(i1).status == 200
+        st = storage_status(i1)
+        assert st["queued"] == 0 and st["queue_overflows"] == 1 and st["queue_overflowed"], st
+        ha.wait_log(i1, overflow, 5.0)
+        assert any("40008" in a and "more than 2 changes were made meanwhile" in a
+                   for a in alarms(i1)), alarms(i1)
+        r = mu.http(i1.http_port, "/metrics", host=i1.host)
+        m = mu.parse_prometheus(r.body)
+        assert m.value("sipproxy_shared_storage_queue_overflows_total") == 1
+        # Once dropped, the outage's later changes are not queued (nor counted again).
+        assert phones[3].register(i1).status == 200
+        st = storage_status(i1)
+        assert st["queued"] == 0 and st["queue_overflows"] == 1, st
+        assert len(ha.log_lines(i1, overflow)) == 1
+    finally:
+        redis.proc.send_signal(signal.SIGCONT)
+    # The write of everything held at reconnection brings every binding to Redis.
+    for phone in phones:
+        assert " SIPProxy_1\n" in wait_redis_key(request, phone)
+    st = wait_storage(i1, lambda st: st["state"] == "up", "Redis available again")
+    assert not st["queue_overflowed"], st
+    assert not any("40008" in a for a in alarms(i1)), alarms(i1)
+    for phone in phones:
         phone.close()

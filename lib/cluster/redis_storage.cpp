@@ -53,7 +53,8 @@ std::string_view state_name(redis_storage::state s) {
 
 redis_storage::redis_storage(asio::io_context& io, std::string self, config::redis_target target,
                              replicated_binding_store& bindings, replicated_session_table& sessions,
-                             availability on_change, change_confirmer::wait_time confirm_wait)
+                             availability on_change, change_confirmer::wait_time confirm_wait,
+                             std::size_t queue_cap)
     : io_(io),
       self_(std::move(self)),
       target_(std::move(target)),
@@ -65,7 +66,8 @@ redis_storage::redis_storage(asio::io_context& io, std::string self, config::red
       deadline_timer_(io),
       ping_timer_(io),
       since_(std::chrono::steady_clock::now()),
-      confirmer_(io, "Redis", std::move(confirm_wait)) {
+      confirmer_(io, "Redis", std::move(confirm_wait)),
+      queue_cap_(queue_cap) {
   auto sink = [this](const replica_record& r) { write(r, confirmer_.next()); };
   bindings_.set_sink(sink);
   sessions_.set_sink(sink);
@@ -220,7 +222,9 @@ void redis_storage::begin_sync() {
                         [this, g](const redisReply* r) {
                           if (g == generation_ && r) expect_ok(r, "SCRIPT LOAD");
                         });
-  // Everything held here (Redis keeps the newer of each), then everything back.
+  // What changed while Redis was away first, then everything held here (Redis keeps the
+  // newer of each), then everything back.
+  write_queue();
   std::vector<std::pair<std::uint64_t, replica_record>> all;
   bindings_.collect(0, std::numeric_limits<std::size_t>::max(), all);
   sessions_.collect(0, std::numeric_limits<std::size_t>::max(), all);
@@ -300,8 +304,8 @@ void redis_storage::finish_sync() {
 
 void redis_storage::write(const replica_record& r, std::uint64_t number) {
   if (state_ != state::syncing && state_ != state::up) {
-    // Kept in memory; the next (re)connection writes everything held here.
     changes_while_down_ += number != 0;
+    enqueue(r);
     return;
   }
   if (r.expires_ms <= now_ms()) {
@@ -310,6 +314,37 @@ void redis_storage::write(const replica_record& r, std::uint64_t number) {
   }
   if (number) unacknowledged_.insert(number);
   eval(r, true, number);
+}
+
+void redis_storage::enqueue(const replica_record& r) {
+  if (queue_overflowed_) return;  // the write of everything held at reconnection carries it
+  std::string key = redis_keys::key_of(r);
+  if (auto it = queue_.find(key); it != queue_.end()) {
+    it->second = r;  // a local change: newer than the one it replaces
+    return;
+  }
+  if (queue_.size() >= queue_cap_) {
+    queue_.clear();
+    queue_overflowed_ = true;
+    ++queue_overflows_;
+    if (auto held = overflow_log_.allow())
+      log::event(log::event_id::shared_storage_unavailable,
+                 "Shared storage Redis {} is unavailable and more than {} changes are queued for "
+                 "it: queue dropped; everything held here is written when it is back{}",
+                 router_->describe(), queue_cap_,
+                 *held ? fmt::format(" ({} more such overflows since the last line)", *held)
+                       : std::string());
+    return;
+  }
+  queue_.emplace(std::move(key), r);
+}
+
+void redis_storage::write_queue() {
+  auto queued = std::move(queue_);
+  queue_.clear();
+  queue_overflowed_ = false;
+  queue_written_ += queued.size();
+  for (const auto& [key, r] : queued) write(r);
 }
 
 void redis_storage::written(std::uint64_t number) {
@@ -403,7 +438,12 @@ json redis_storage::status() const {
          {"outages", counters_.outages},
          {"last_sync_keys", last_sync_keys_},
          {"last_sync_s", last_sync_s_},
-         {"changes_while_down", changes_while_down_}};
+         {"changes_while_down", changes_while_down_},
+         {"queued", queue_.size()},
+         {"queue_cap", queue_cap_},
+         {"queue_overflowed", queue_overflowed_},
+         {"queue_overflows", queue_overflows_},
+         {"queued_written", queue_written_}};
   j.update(confirmer_.status());
   if (!error_.empty()) j["error"] = error_;
   j.update(router_->status());  // mode, and the node(s) in use
@@ -412,9 +452,18 @@ json redis_storage::status() const {
 
 std::vector<std::string> redis_storage::alarms() const {
   if (!running_ || state_ == state::up) return {};
-  return {fmt::format("40008 SPR_SHARED_STORAGE_UNAVAILABLE: shared storage Redis {} is {}: {}",
+  std::string queue;
+  if (queue_overflowed_) {
+    queue = fmt::format(
+        "; more than {} changes were made meanwhile: queue dropped, everything held here is "
+        "written when it is back",
+        queue_cap_);
+  } else if (!queue_.empty()) {
+    queue = fmt::format("; {} change(s) queued for it", queue_.size());
+  }
+  return {fmt::format("40008 SPR_SHARED_STORAGE_UNAVAILABLE: shared storage Redis {} is {}: {}{}",
                       router_->describe(), state_name(state_),
-                      error_.empty() ? "not synchronised yet" : error_)};
+                      error_.empty() ? "not synchronised yet" : error_, queue)};
 }
 
 }  // namespace sipproxy::cluster

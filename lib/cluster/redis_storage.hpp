@@ -22,14 +22,22 @@
 //
 // A REGISTER's 2xx waits (confirm) until Redis has acknowledged every change made before
 // it, for registration-confirm-timeout ms at most (change_confirmer); while Redis is not
-// up it is not waited for (unavailable), and what changed meanwhile is written at the
-// next (re)connection with everything else.
+// up it is not waited for (unavailable).
+//
+// Changes made while Redis is not connected are queued, one entry per key (the newest
+// version), at most `queue_cap` keys (redis_queue_cap unless the deployment's test knob
+// says otherwise), and written first at the next (re)connection, before the rest of what
+// is held. Beyond the bound the queue is dropped (counted, event 40008 logged at most once
+// per 10 s, and the 40008 alarm says so): the write of everything held at reconnection
+// then carries those changes, as it carries any change whose write was in flight when the
+// connection went.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -40,6 +48,7 @@
 #include "cluster/replicated_binding_store.hpp"
 #include "cluster/replicated_session_table.hpp"
 #include "config/shared_storage.hpp"
+#include "log/throttle.hpp"
 
 namespace sipproxy::cluster {
 
@@ -47,6 +56,7 @@ inline constexpr std::chrono::seconds ping_period{1};
 inline constexpr std::chrono::seconds answer_deadline{2};
 inline constexpr std::chrono::seconds connect_deadline{2};
 inline constexpr std::chrono::seconds resync_deadline{60};
+inline constexpr std::size_t redis_queue_cap = 20000;  // changes queued while Redis is away
 
 class redis_storage {
  public:
@@ -55,7 +65,8 @@ class redis_storage {
 
   redis_storage(boost::asio::io_context& io, std::string self, config::redis_target target,
                 replicated_binding_store& bindings, replicated_session_table& sessions,
-                availability on_change, change_confirmer::wait_time confirm_wait);
+                availability on_change, change_confirmer::wait_time confirm_wait,
+                std::size_t queue_cap = redis_queue_cap);
   ~redis_storage();
 
   // Before serving (runs the loop): connected and synchronised, or `bound` passed (the
@@ -70,6 +81,8 @@ class redis_storage {
   bool up() const { return state_ == state::up; }
   nlohmann::json status() const;            // for sipproxyctl status/peers and /metrics
   std::vector<std::string> alarms() const;  // the 40008 line while Redis is unavailable
+  std::size_t queued() const { return queue_.size(); }
+  std::uint64_t queue_overflows() const { return queue_overflows_; }
   // A REGISTER's binding changes: `done` once Redis acknowledged them (see above).
   void confirm(registrar::confirmation_handler done);
 
@@ -82,6 +95,8 @@ class redis_storage {
   void scanned();
   void finish_sync();
   void write(const replica_record& r, std::uint64_t number = 0);
+  void enqueue(const replica_record& r);
+  void write_queue();
   void eval(const replica_record& r, bool by_sha, std::uint64_t number);
   void written(std::uint64_t number);
   void on_message(const redisReply* r);
@@ -123,6 +138,11 @@ class redis_storage {
   change_confirmer confirmer_;
   std::set<std::uint64_t> unacknowledged_;  // numbers of the changes written, not answered
   std::uint64_t changes_while_down_ = 0;    // written at the next (re)connection
+  std::size_t queue_cap_;
+  std::map<std::string, replica_record> queue_;  // by key: made while Redis was away
+  bool queue_overflowed_ = false;                // this outage: dropped, the full write carries it
+  std::uint64_t queue_overflows_ = 0, queue_written_ = 0;
+  log::throttle overflow_log_{std::chrono::seconds(10)};
 };
 
 std::string_view state_name(redis_storage::state s);

@@ -119,6 +119,11 @@ std::string render_storage(const json& s) {
   out += fmt::format("  connections: {}, outages: {}; last sync read {} key(s) in {} s\n",
                      str(s["connects"]), str(s["outages"]), str(s["last_sync_keys"]),
                      str(s["last_sync_s"]));
+  out += fmt::format(
+      "  changes made while Redis was away: {} queued (at most {}), {} written from the queue, "
+      "{} queue overflow(s)\n",
+      str(s.value("queued", json())), str(s.value("queue_cap", json())),
+      str(s.value("queued_written", json())), str(s.value("queue_overflows", json())));
   out += render_nodes(s);
   return out;
 }

@@ -170,6 +170,13 @@ std::string management::metrics_text() const {
     metric("sipproxy_shared_storage_up", "gauge",
            "1 while the shared storage (Redis) is connected and synchronised.");
     out += fmt::format("sipproxy_shared_storage_up {}\n", v_.storage->up() ? 1 : 0);
+    metric("sipproxy_shared_storage_queued", "gauge",
+           "Changes made while Redis is unavailable, waiting to be written to it.");
+    out += fmt::format("sipproxy_shared_storage_queued {}\n", v_.storage->queued());
+    metric("sipproxy_shared_storage_queue_overflows_total", "counter",
+           "Times the queue of changes for an unavailable Redis passed its bound and was dropped.");
+    out += fmt::format("sipproxy_shared_storage_queue_overflows_total {}\n",
+                       v_.storage->queue_overflows());
   }
   if (v_.pool) {
     // One family per field of `sipproxyctl peers`, one sample per peer.

@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 
@@ -37,6 +38,22 @@ namespace sipproxy::proxy {
 namespace asio = boost::asio;
 
 namespace {
+
+// The bound of the queue of changes kept for an unavailable Redis: redis_queue_cap, or
+// SIPPROXY_REDIS_QUEUE_CAP (1 to redis_queue_cap; a test knob, so that a test can reach
+// the bound with a few phones). Anything else in it is ignored, with a log line.
+std::size_t redis_queue_cap_of_environment() {
+  const char* v = std::getenv("SIPPROXY_REDIS_QUEUE_CAP");
+  if (!v) return cluster::redis_queue_cap;
+  char* end = nullptr;
+  unsigned long long n = std::strtoull(v, &end, 10);
+  if (end == v || *end || n == 0 || n > cluster::redis_queue_cap) {
+    log::standard("SIPPROXY_REDIS_QUEUE_CAP='{}' ignored: not a number from 1 to {}", v,
+                  cluster::redis_queue_cap);
+    return cluster::redis_queue_cap;
+  }
+  return static_cast<std::size_t>(n);
+}
 
 // Startup only: the event loop is not running yet, so a blocking look-up is acceptable.
 std::optional<asio::ip::address> resolve_blocking(const std::string& host) {
@@ -397,7 +414,8 @@ proxy_server::proxy_server(config::settings settings, server_options options)
         [&m](bool up) { m.state.shared_storage_down = !up; },
         [&m] {
           return std::chrono::milliseconds(std::max(0, m.settings.registration_confirm_timeout));
-        });
+        },
+        redis_queue_cap_of_environment());
     m.storage->set_reconnect(m.options.timers.reconnect);
     m.state.shared_storage_down = true;
   } else {
