@@ -148,8 +148,11 @@ def wait_all_linked(instances, timeout: float = 15.0) -> None:
                          "\n".join(str(mu.ctl("peers", target=i.mgmt)) for i in instances))
 
 
-def bindings(inst) -> list[dict]:
-    r = mu.ctl("registrations", f"sip:1000@{DOMAIN}", target=inst.mgmt, as_json=True)
+def bindings(inst, token: str | None = None) -> list[dict]:
+    """The bindings of sip:1000@DOMAIN on `inst` (`registrations` lists contacts, so it
+    needs the instance's mgmt-token when one is configured)."""
+    r = mu.ctl("registrations", f"sip:1000@{DOMAIN}", target=inst.mgmt, as_json=True,
+               token=token)
     assert r.rc == 0, str(r)
     return r.json().get("bindings", [])
 
@@ -352,7 +355,7 @@ def test_pool_wrong_token_is_refused(pool, sip_client):
     c = sip_client(i1.addr)
     register(c, i1, fake, f"sip:1000@127.0.0.1:{c.port}")
     time.sleep(1.0)
-    assert bindings(i2) == [], "state crossed a link whose token is wrong"
+    assert bindings(i2, token="wrong-secret") == [], "state crossed a link whose token is wrong"
 
 
 def test_pool_divergence_is_repaired_by_the_digest_check(pool):
