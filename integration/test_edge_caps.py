@@ -252,8 +252,9 @@ def test_accept_backs_off_when_out_of_descriptors(deploy, fake_server, sip_clien
     proxy = deploy(server_port=fake.port, sipproxy_extra={"max-connections-per-source": 0})
     pid = proxy.proc.pid
     # A low `ulimit -n` on the running process: room for 4 more descriptors.
-    limit = _fd_count(pid) + 4
-    resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit, limit))
+    # Only the soft limit: raising a lowered hard limit again needs CAP_SYS_RESOURCE.
+    soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (_fd_count(pid) + 4, hard))
     held = _connect_many(proxy.proxy_port, 12)   # the last ones wait in the backlog
     try:
         assert mu.wait_until(lambda: "accepting again in" in proxy.log_text(), timeout=5), \
@@ -267,7 +268,7 @@ def test_accept_backs_off_when_out_of_descriptors(deploy, fake_server, sip_clien
     finally:
         for s in held:
             s.close()
-    resource.prlimit(pid, resource.RLIMIT_NOFILE, (4096, 4096))
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
     # Descriptors free again: TCP is served.
     c = sip_client(proxy.addr, "TCP")
     resp = c.transact(c.request("OPTIONS", f"sip:{proxy.hostport}"), timeout=5)
