@@ -152,8 +152,11 @@ def wait_all_linked(instances, timeout: float = 15.0) -> None:
                          "\n".join(str(mu.ctl("peers", target=i.mgmt)) for i in instances))
 
 
-def bindings(inst) -> list[dict]:
-    r = mu.ctl("registrations", f"sip:1000@{DOMAIN}", target=inst.mgmt, as_json=True)
+def bindings(inst, token: str | None = None) -> list[dict]:
+    """The bindings of sip:1000@DOMAIN on `inst` (`registrations` lists contacts, so it
+    needs the instance's mgmt-token when one is configured)."""
+    r = mu.ctl("registrations", f"sip:1000@{DOMAIN}", target=inst.mgmt, as_json=True,
+               token=token)
     assert r.rc == 0, str(r)
     return r.json().get("bindings", [])
 
@@ -360,7 +363,7 @@ def test_pool_wrong_token_is_refused(pool, sip_client):
         (link,) = mu.ctl("peers", target=i1.mgmt, as_json=True).json()["peers"]
         return link["link"] == "down" and link["queued"] >= 1 and link["records_sent"] == 0
     assert mu.wait_until(held, timeout=5), mu.ctl("peers", target=i1.mgmt).out
-    assert bindings(i2) == [], "state crossed a link whose token is wrong"
+    assert bindings(i2, token="wrong-secret") == [], "state crossed a link whose token is wrong"
     (link,) = mu.ctl("peers", target=i2.mgmt, as_json=True).json()["peers"]
     assert link["records_received"] == 0, link
 

@@ -224,6 +224,9 @@ void derive_typed(settings& s) {
   s.client_side_port = to_int(v["client-side-port"]);
   s.sip_ip_tos = to_int(v["sip-ip-tos"]);
   s.max_connections_per_source = to_int(v["max-connections-per-source"]);
+  s.max_tcp_connections = to_int(v["max-tcp-connections"]);
+  s.max_tcp_outbound_connections = to_int(v["max-tcp-outbound-connections"]);
+  s.mgmt_auth_timeout = to_int(v["mgmt-auth-timeout"]);
   s.max_transactions = to_int(v["max-transactions"]);
   s.max_registrations_per_aor = to_int(v["max-registrations-per-aor"]);
   s.registration_confirm_timeout = to_int(v["registration-confirm-timeout"]);

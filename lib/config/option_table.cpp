@@ -21,7 +21,7 @@ using sc = option_scope;
 constexpr std::int64_t int_max = 2147483647;
 
 // clang-format off
-constexpr std::array<option_spec, 35> table{{
+constexpr std::array<option_spec, 38> table{{
   // The seed's options of the [sipproxy] section.
   {"applications", "", vk::list, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "Comma-separated names of the SIP Server applications (HA pairs; primaries only)."},
@@ -73,6 +73,12 @@ constexpr std::array<option_spec, 35> table{{
   // Limits (README "Robustness"): 0 disables each.
   {"max-connections-per-source", "256", vk::integer, 0, 65535, "", te::after_restart, ap::both, sc::deployment,
    "Open inbound TCP connections allowed from one IP address; a new one above it is closed at once."},
+  {"max-tcp-connections", "4096", vk::integer, 0, 1000000, "", te::after_restart, ap::both, sc::deployment,
+   "Open inbound SIP TCP connections allowed in all; a new one above it is closed at once."},
+  {"max-tcp-outbound-connections", "1024", vk::integer, 0, 1000000, "", te::after_restart, ap::both, sc::deployment,
+   "SIP TCP connections this instance may have opened at once; a message that needs one more is not sent."},
+  {"mgmt-auth-timeout", "10", vk::integer, 1, 300, "", te::after_restart, ap::both, sc::deployment,
+   "Seconds a management connection may stay open without sending the mgmt-token (or, with none, a request)."},
   {"max-transactions", "10000", vk::integer, 0, int_max, "", te::immediately, ap::both, sc::deployment,
    "Server transactions awaiting their final response; a new request above it gets 503 with Retry-After."},
   {"max-registrations-per-aor", "20", vk::integer, 0, int_max, "", te::next_register, ap::both, sc::deployment,

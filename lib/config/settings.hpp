@@ -70,6 +70,9 @@ struct settings {
   int client_side_port = 0;
   int sip_ip_tos = 256;
   int max_connections_per_source = 256;
+  int max_tcp_connections = 4096;
+  int max_tcp_outbound_connections = 1024;
+  int mgmt_auth_timeout = 10;
   int max_transactions = 10000;
   int max_registrations_per_aor = 20;
   // How long a REGISTER's 2xx waits for the pool to confirm its changes (ms; 0: no wait)

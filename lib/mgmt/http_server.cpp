@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <memory>
 
+#include "log/logger.hpp"
 #include "mgmt/json_text.hpp"
 #include "mgmt/listen_tcp.hpp"
 
@@ -16,23 +17,33 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using asio::ip::tcp;
 
+namespace {
+constexpr std::size_t max_connections = 32;
+}
+
 class http_server::session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket s, http_server& owner)
-      : socket_(std::move(s)), timer_(socket_.get_executor()), owner_(owner), open_(owner.open_) {
+      : socket_(std::move(s)), timer_(socket_.get_executor()), owner_(owner), live_(owner.live_) {
     parser_.body_limit(0);
     parser_.header_limit(8192);
+    ++live_->open;
   }
-  ~session() { --*open_; }
+  ~session() { leave(); }
+
+  void close() {
+    leave();
+    boost::system::error_code ignored;
+    timer_.cancel();
+    socket_.close(ignored);
+  }
+  bool counted() const { return counted_; }
 
   void start() {
     timer_.expires_after(std::chrono::seconds(10));
     timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
       if (ec) return;
-      if (auto self = weak.lock()) {
-        boost::system::error_code ignored;
-        self->socket_.close(ignored);
-      }
+      if (auto self = weak.lock()) self->close();
     });
     http::async_read(socket_, buffer_, parser_,
                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
@@ -41,7 +52,13 @@ class http_server::session : public std::enable_shared_from_this<session> {
   }
 
  private:
+  void leave() {
+    if (counted_) --live_->open;
+    counted_ = false;
+  }
+
   void on_read(const boost::system::error_code& ec) {
+    if (!counted_) return;
     if (ec) {
       if (ec == http::error::header_limit || ec == http::error::body_limit ||
           ec == http::error::bad_target || ec == http::error::bad_method ||
@@ -90,14 +107,15 @@ class http_server::session : public std::enable_shared_from_this<session> {
   tcp::socket socket_;
   asio::steady_timer timer_;
   http_server& owner_;  // only used from handlers, which run while the server lives
-  std::shared_ptr<std::size_t> open_;
+  std::shared_ptr<live> live_;
+  bool counted_ = true;
   boost::beast::flat_buffer buffer_{8192};
   http::request_parser<http::empty_body> parser_;
   http::response<http::string_body> res_;
 };
 
 http_server::http_server(asio::io_context& io, const http_source& source)
-    : io_(io), source_(source), acceptor_(io) {}
+    : io_(io), source_(source), acceptor_(io), accept_wait_(io) {}
 
 http_server::~http_server() {
   stop();
@@ -115,17 +133,41 @@ std::string http_server::listen(const std::string& address, std::uint16_t port) 
 void http_server::stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  accept_wait_.cancel();
 }
 
 void http_server::do_accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec && *open_ < 32) {
-      ++*open_;
-      std::make_shared<session>(std::move(s), *this)->start();
-    }
-    do_accept();
+    if (!ec) accept_one(std::move(s));
+    auto wait = backoff_.after(ec);
+    if (wait.count() == 0) return do_accept();
+    if (auto held = accept_log_.allow())
+      log::standard("HTTP port: accept failed ({}); accepting again in {} ms{}", ec.message(),
+                    wait.count(),
+                    *held ? fmt::format(" ({} more such failures)", *held) : std::string());
+    accept_wait_.expires_after(wait);
+    accept_wait_.async_wait([this](const boost::system::error_code& wec) {
+      if (!wec && acceptor_.is_open()) do_accept();
+    });
   });
+}
+
+void http_server::accept_one(tcp::socket s) {
+  std::erase_if(live_->all, [](const auto& w) {
+    auto c = w.lock();
+    return !c || !c->counted();
+  });
+  if (live_->open >= max_connections && !live_->all.empty()) {
+    if (auto oldest = live_->all.front().lock()) {
+      oldest->close();
+      ++live_->evicted;
+    }
+    live_->all.erase(live_->all.begin());
+  }
+  auto c = std::make_shared<session>(std::move(s), *this);
+  live_->all.push_back(c);
+  c->start();
 }
 
 }  // namespace sipproxy::mgmt

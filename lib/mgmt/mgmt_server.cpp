@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 
 #include "log/logger.hpp"
+#include "mgmt/constant_time.hpp"
 #include "mgmt/json_text.hpp"
 #include "mgmt/listen_tcp.hpp"
 
@@ -21,27 +22,55 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
   connection(tcp::socket s, mgmt_server& owner)
       : socket_(std::move(s)),
         timer_(socket_.get_executor()),
+        deadline_(socket_.get_executor()),
         owner_(owner),
         live_(owner.live_),
-        in_(max_line) {}
-  ~connection() { --live_->open; }
+        idle_(owner.limits_.idle_timeout),
+        in_(max_line) {
+    ++live_->unauthenticated;
+  }
+  ~connection() { leave(); }
 
-  void start() { do_read(); }
+  void start(std::chrono::seconds auth_timeout) {
+    deadline_.expires_after(auth_timeout);
+    deadline_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) self->close();
+    });
+    do_read();
+  }
   void close() {
+    leave();
     boost::system::error_code ignored;
     timer_.cancel();
+    deadline_.cancel();
     socket_.close(ignored);
   }
+  bool authenticated() const { return state_ == state::authenticated; }
+  bool counted() const { return state_ != state::gone; }
 
  private:
+  enum class state { unauthenticated, authenticated, gone };
+
+  // Gives the connection's slot back, once.
+  void leave() {
+    if (state_ == state::unauthenticated) --live_->unauthenticated;
+    if (state_ == state::authenticated) --live_->authenticated;
+    state_ = state::gone;
+  }
+  void authenticate() {
+    if (state_ != state::unauthenticated) return;
+    --live_->unauthenticated;
+    ++live_->authenticated;
+    state_ = state::authenticated;
+    deadline_.cancel();
+  }
+
   void do_read() {
-    timer_.expires_after(std::chrono::seconds(60));
+    timer_.expires_after(idle_);
     timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
       if (ec) return;
-      if (auto self = weak.lock()) {
-        boost::system::error_code ignored;
-        self->socket_.close(ignored);
-      }
+      if (auto self = weak.lock()) self->close();
     });
     asio::async_read_until(socket_, in_, '\n',
                            [self = shared_from_this()](const boost::system::error_code& ec,
@@ -50,6 +79,7 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
 
   void on_read(const boost::system::error_code& ec, std::size_t n) {
     timer_.cancel();
+    if (state_ == state::gone) return;
     if (ec) {
       if (ec == asio::error::not_found) {
         out_ = refused("request line longer than 64 KiB").dump() + "\n";
@@ -64,7 +94,10 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     boost::system::error_code rec;
     auto remote = socket_.remote_endpoint(rec);
-    out_ = owner_.answer(line, rec ? std::string("unknown") : remote.address().to_string());
+    bool ok = false;
+    out_ = owner_.answer(line, rec ? std::string("unknown") : remote.address().to_string(),
+                         token_guard::clock::now(), &ok);
+    if (ok) authenticate();
     asio::async_write(
         socket_, asio::buffer(out_),
         [self = shared_from_this()](const boost::system::error_code& wec, std::size_t) {
@@ -74,14 +107,23 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
 
   tcp::socket socket_;
   asio::steady_timer timer_;
+  asio::steady_timer deadline_;
   mgmt_server& owner_;  // only used from handlers, which run while the server lives
   std::shared_ptr<live> live_;
+  std::chrono::seconds idle_;
+  state state_ = state::unauthenticated;
   asio::streambuf in_;
   std::string out_;
 };
 
-mgmt_server::mgmt_server(asio::io_context& io, command_handler& handler, std::string token)
-    : io_(io), handler_(handler), token_(std::move(token)), acceptor_(io) {}
+mgmt_server::mgmt_server(asio::io_context& io, command_handler& handler, std::string token,
+                         mgmt_limits limits)
+    : io_(io),
+      handler_(handler),
+      token_(std::move(token)),
+      limits_(limits),
+      acceptor_(io),
+      accept_wait_(io) {}
 
 mgmt_server::~mgmt_server() {
   stop();
@@ -105,6 +147,7 @@ std::string mgmt_server::listen(const std::string& address, std::uint16_t port) 
 void mgmt_server::stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  accept_wait_.cancel();
 }
 
 void mgmt_server::close_connections() {
@@ -117,25 +160,58 @@ void mgmt_server::close_connections() {
 void mgmt_server::do_accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      if (live_->open >= 64) {
-        boost::system::error_code ignored;
-        s.close(ignored);
-      } else {
-        ++live_->open;
-        std::erase_if(live_->all, [](const auto& w) { return w.expired(); });
-        auto c = std::make_shared<connection>(std::move(s), *this);
-        live_->all.push_back(c);
-        c->start();
+    if (!ec) accept_one(std::move(s));
+    auto wait = backoff_.after(ec);
+    if (wait.count() == 0) return do_accept();
+    if (auto held = accept_log_.allow())
+      log::standard("management port: accept failed ({}); accepting again in {} ms{}", ec.message(),
+                    wait.count(),
+                    *held ? fmt::format(" ({} more such failures)", *held) : std::string());
+    accept_wait_.expires_after(wait);
+    accept_wait_.async_wait([this](const boost::system::error_code& wec) {
+      if (!wec && acceptor_.is_open()) do_accept();
+    });
+  });
+}
+
+void mgmt_server::accept_one(tcp::socket s) {
+  std::erase_if(live_->all, [](const auto& w) {
+    auto c = w.lock();
+    return !c || !c->counted();
+  });
+  if (live_->unauthenticated >= limits_.max_unauthenticated) {
+    // The oldest connection that has not authenticated makes room: a peer or an operator
+    // authenticates with its first line, a flood of idle connections never does.
+    for (auto& w : live_->all) {
+      auto c = w.lock();
+      if (c && c->counted() && !c->authenticated()) {
+        c->close();
+        ++live_->evicted;
+        break;
       }
     }
-    do_accept();
-  });
+  }
+  if (live_->authenticated + live_->unauthenticated >= limits_.max_connections) {
+    ++live_->refused;
+    boost::system::error_code ignored;
+    s.close(ignored);
+    return;
+  }
+  auto c = std::make_shared<connection>(std::move(s), *this);
+  live_->all.push_back(c);
+  c->start(limits_.auth_timeout);
+}
+
+bool mgmt_server::token_matches(const request& r, const std::string& source,
+                                token_guard::clock::time_point now) const {
+  if (!token_required_) return true;
+  if (r.token.empty() || guard_.locked_for(source, now)) return false;
+  return equal_constant_time(r.token, token_);
 }
 
 std::optional<json> mgmt_server::refuse_token(const request& r, const std::string& source,
                                               token_guard::clock::time_point now) {
-  if (!is_mutating(r.cmd) || !token_required_) return std::nullopt;
+  if (!needs_token(r.cmd) || !token_required_) return std::nullopt;
   const token_guard_limits& lim = guard_.limits();
   std::string why;
   json reply = refused("this command needs the deployment's mgmt-token");
@@ -143,7 +219,7 @@ std::optional<json> mgmt_server::refuse_token(const request& r, const std::strin
     why = fmt::format("locked out ({} s more) from {}", left, source);
     reply = refused(fmt::format(
         "too many wrong mgmt-token attempts from {}: refused for {} more seconds", source, left));
-  } else if (r.token == token_) {
+  } else if (equal_constant_time(r.token, token_)) {
     guard_.record_success(source);
     return std::nullopt;
   } else if (r.token.empty()) {
@@ -164,10 +240,11 @@ std::optional<json> mgmt_server::refuse_token(const request& r, const std::strin
 }
 
 std::string mgmt_server::answer(std::string_view line, const std::string& source,
-                                token_guard::clock::time_point now) {
+                                token_guard::clock::time_point now, bool* authenticated) {
   std::string error;
   auto r = decode_request(line, error);
   json reply;
+  if (authenticated) *authenticated = r && token_matches(*r, source, now);
   if (!r) {
     reply = refused("bad request: " + error);
   } else if (auto refusal = refuse_token(*r, source, now)) {

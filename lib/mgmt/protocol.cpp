@@ -54,8 +54,9 @@ json refused(std::string_view why) {
   return json{{"ok", false}, {"error", std::string(why)}};
 }
 
-bool is_mutating(std::string_view cmd) {
-  return cmd == "set" || cmd == "drain" || cmd == "undrain" || cmd.rfind("peer-", 0) == 0;
+bool needs_token(std::string_view cmd) {
+  return cmd == "set" || cmd == "drain" || cmd == "undrain" || cmd == "registrations" ||
+         cmd.rfind("peer-", 0) == 0;
 }
 
 }  // namespace sipproxy::mgmt

@@ -30,8 +30,11 @@ std::optional<request> decode_request(std::string_view line, std::string& error)
 json ok(json body = json::object());
 json refused(std::string_view why);
 
-// Whether a command changes the instance or reads the pool's state (needs the token
-// whenever one is configured): set, drain, undrain and the peer-* commands of the pool.
-bool is_mutating(std::string_view cmd);
+// Whether a command needs the token whenever one is configured: the ones that change the
+// instance (set, drain, undrain), the pool's peer-* commands (which read and write its
+// whole state) and `registrations`, which lists contacts (addresses of endpoints). The
+// others (status, servers, dialogs, peers, get) show counts, the configured topology and
+// option values with secrets masked, and are answered without it.
+bool needs_token(std::string_view cmd);
 
 }  // namespace sipproxy::mgmt

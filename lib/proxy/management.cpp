@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "config/option_table.hpp"
+#include "config/printable_value.hpp"
 #include "log/logger.hpp"
 #include "proxy/aor.hpp"
 
@@ -104,6 +105,9 @@ std::string management::metrics_text() const {
   metric("sipproxy_foreign_responses_dropped_total", "counter",
          "Responses from elsewhere than their request was sent to, dropped.");
   out += fmt::format("sipproxy_foreign_responses_dropped_total {}\n", t.foreign_responses);
+  metric("sipproxy_oversized_requests_total", "counter",
+         "Requests refused with 400 because a field the proxy stores is over its length cap.");
+  out += fmt::format("sipproxy_oversized_requests_total {}\n", c.rejected_oversized);
   metric("sipproxy_requests_rejected_malformed_total", "counter",
          "Malformed requests answered 400/505.");
   out += fmt::format("sipproxy_requests_rejected_malformed_total {}\n", t.rejected_malformed);
@@ -304,7 +308,10 @@ json management::status() const {
         {"registrations_unconfirmed_timeout",
          c.registrations_by_confirmation[static_cast<int>(registrar::confirmation::timed_out)]},
         {"registrations_unconfirmed_unavailable",
-         c.registrations_by_confirmation[static_cast<int>(registrar::confirmation::unavailable)]}}},
+         c.registrations_by_confirmation[static_cast<int>(registrar::confirmation::unavailable)]},
+
+        {"oversized_rejected", c.rejected_oversized},
+        {"own_acks_absorbed", t.own_acks_absorbed}}},
       {"transactions",
        {{"server", v_.layer.server_count()},
         {"client", v_.layer.client_count()},
@@ -373,11 +380,8 @@ json management::get(const std::vector<std::string>& args) const {
                     near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near)));
   }
   std::string name(spec->name);
-  std::string value = v_.settings.values.at(name);
-  // The token is a secret: say whether it is set, never what it is.
-  if (name == "mgmt-token" || name == "route-secret" || name == "route-secret-previous")
-    value = value.empty() ? "(not set)" : "(set)";
-  if (name == "shared-storage") value = config::masked_shared_storage(value);
+  // Secrets: whether they are set, never what they are.
+  std::string value = config::printable_value(name, v_.settings.values.at(name));
   return mgmt::ok(json{{"option", name},
                        {"value", value},
                        {"default", std::string(spec->default_value)},
@@ -403,8 +407,11 @@ json management::set(const std::vector<std::string>& args) {
   log::standard(
       "management: option '{}' set from '{}' to '{}' (takes effect {}; the file is "
       "unchanged)",
-      name, before, args[1], config::describe_effect(spec->effect));
-  return mgmt::ok(json{{"option", name}, {"value", args[1]}, {"previous", before}});
+      name, config::printable_value(name, before), config::printable_value(name, args[1]),
+      config::describe_effect(spec->effect));
+  return mgmt::ok(json{{"option", name},
+                       {"value", config::printable_value(name, args[1])},
+                       {"previous", config::printable_value(name, before)}});
 }
 
 }  // namespace sipproxy::proxy

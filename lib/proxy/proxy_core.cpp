@@ -69,6 +69,7 @@ void proxy_core::on_request(txn::txn_id server, const sip::message_ptr& request,
     return;
   }
   if (run_request_path(ctx, env_) == step_result::done) {
+    if (ctx.oversized) ++counters_.rejected_oversized;
     answer(ctx);
     return;
   }
@@ -307,6 +308,7 @@ void proxy_core::on_ack(const sip::message_ptr& ack, const transport::peer& from
   ctx.out = ack->derive();
   ctx.from = from;
   if (run_request_path(ctx, env_) == step_result::done) {
+    if (ctx.oversized) ++counters_.rejected_oversized;
     log::interaction("ACK from {} dropped: {} {}", from, ctx.status, ctx.reason);
     return;
   }

@@ -33,6 +33,7 @@ struct proxy_counters {
   std::uint64_t confirm_buckets[std::size(confirm_bounds) + 1] = {};
   double confirm_sum = 0;
   void observe_confirm_wait(double seconds);
+  std::uint64_t rejected_oversized = 0;  // a stored field over its cap (field_caps): 400
   // Request to final response, for forwarded requests (seconds; upper bounds, last +Inf).
   static constexpr double latency_bounds[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30};
   std::uint64_t latency_buckets[std::size(latency_bounds) + 1] = {};

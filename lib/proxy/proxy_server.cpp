@@ -20,6 +20,7 @@
 #include "config/config_error.hpp"
 #include "config/deployment_loader.hpp"
 #include "config/option_table.hpp"
+#include "config/printable_value.hpp"
 #include "dns/resolver.hpp"
 #include "dns/sip_resolver.hpp"
 #include "log/logger.hpp"
@@ -440,6 +441,8 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   lo.port = s.self.sip_port;
   lo.tos = s.sip_ip_tos;
   lo.max_connections_per_source = static_cast<std::size_t>(s.max_connections_per_source);
+  lo.max_inbound = static_cast<std::size_t>(s.max_tcp_connections);
+  lo.max_outbound = static_cast<std::size_t>(s.max_tcp_outbound_connections);
   if (std::string err = m.transport->listen(lo); !err.empty())
     throw startup_error(
         log::event_id::sip_listener_cannot_start,
@@ -457,7 +460,9 @@ proxy_server::proxy_server(config::settings settings, server_options options)
         [&m](bool on) { m.core->set_draining(on); }, m.pool.get(), m.storage.get()});
   }
   if (s.self.mgmt_port) {
-    m.mgmt = std::make_unique<mgmt::mgmt_server>(m.io, *m.commands, s.mgmt_token);
+    mgmt::mgmt_limits limits;
+    limits.auth_timeout = std::chrono::seconds(s.mgmt_auth_timeout);
+    m.mgmt = std::make_unique<mgmt::mgmt_server>(m.io, *m.commands, s.mgmt_token, limits);
     if (std::string err = m.mgmt->listen(s.self.mgmt_address, *s.self.mgmt_port); !err.empty())
       throw startup_error(
           log::event_id::mgmt_listener_cannot_start,
@@ -581,18 +586,20 @@ void proxy_server::reload() {
     const std::string& before = m.settings.values[name];
     const std::string& after = fresh.values[name];
     if (before == after) continue;
+    // Secrets (mgmt-token, a Redis password) are never printed, only that they changed.
+    std::string was = config::printable_value(name, before);
+    std::string now = config::printable_value(name, after);
+    if (config::is_secret_option(name) && !before.empty() && !after.empty())
+      now = "(set, a different value)";
     if (spec.effect == config::takes_effect::after_restart) {
-      // Keys are never written to the log.
-      bool secret = spec.kind == config::value_kind::key128;
       log::standard(
           "reload: option '{}' changed ('{}' -> '{}') but takes effect after restart; "
           "still using '{}'",
-          name, secret ? "(hidden)" : before, secret ? "(hidden)" : after,
-          secret ? "(hidden)" : before);
+          name, was, now, was);
       continue;
     }
-    log::standard("reload: option '{}' changed from '{}' to '{}' (takes effect {})", name, before,
-                  after, config::describe_effect(spec.effect));
+    log::standard("reload: option '{}' changed from '{}' to '{}' (takes effect {})", name, was, now,
+                  config::describe_effect(spec.effect));
     m.settings.values[name] = after;
     ++changed;
   }

@@ -72,6 +72,7 @@ struct request_context {
   // Set by a step that answers instead of forwarding.
   int status = 0;
   std::string reason;
+  bool oversized = false;     // refused by check_field_lengths (counted)
   std::string extra_headers;  // whole header lines, CRLF-terminated
 
   void respond(int code, std::string why = {}, std::string extra = {}) {

@@ -2,11 +2,26 @@
 // context, and either lets the request go on or sets the response that ends it.
 #pragma once
 
+#include <cstddef>
+
 #include "proxy/proxy_env.hpp"
 #include "proxy/request_context.hpp"
 
 namespace sipproxy::proxy {
 
+// The lengths of the wire fields the proxy stores (in the dialog and session tables, the
+// registrations, and through them in the pool's replicas and Redis), capped so that a
+// shared table cannot be made to hold gigabytes. Nothing legitimate comes near them.
+namespace field_caps {
+inline constexpr std::size_t call_id = 256;
+inline constexpr std::size_t tag = 128;       // From and To tags
+inline constexpr std::size_t from_to = 1024;  // the whole From or To value (the AOR's source)
+inline constexpr std::size_t contact = 2048;  // one Contact header field
+inline constexpr std::size_t request_uri = 2048;
+}  // namespace field_caps
+
+// A stored field over its cap (field_caps) → 400 naming it, counted; nothing is stored.
+step_result check_field_lengths(request_context& ctx, const proxy_env& env);
 // The seed's overload control: new INVITEs above overload-ctrl-dialog-rate → 503.
 step_result check_overload(request_context& ctx, const proxy_env& env);
 // §16.3 step 2: a Request-URI scheme we do not speak → 416.
@@ -31,6 +46,7 @@ using step = step_result (*)(request_context&, const proxy_env&);
 // The request path, in order. A reader sees the whole of it here.
 inline constexpr step request_path[] = {
     check_overload,            // 503 above overload-ctrl-dialog-rate, before any other work
+    check_field_lengths,       // 400 for a stored field over its cap
     check_uri_scheme,          // 416
     classify_source,           // from a SIP Server? to the proxy itself?
     check_max_forwards,        // 483, or 200 for OPTIONS to us

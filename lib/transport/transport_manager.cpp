@@ -74,11 +74,39 @@ void transport_manager::do_accept(tcp::acceptor& acceptor) {
                  c->remote().address().to_string(), c->remote().port());
       c->start();
     }
-    do_accept(acceptor);
+    on_accept_error(acceptor, ec);
+  });
+}
+
+void transport_manager::on_accept_error(tcp::acceptor& acceptor,
+                                        const boost::system::error_code& ec) {
+  auto wait = backoff_.after(ec);
+  if (wait.count() == 0) return do_accept(acceptor);
+  if (auto held = accept_log_.allow())
+    log::standard(
+        "SIP TCP: accept failed ({}); accepting again in {} ms{}", ec.message(), wait.count(),
+        *held ? fmt::format("; {} more such failures since the last such line", *held) : "");
+  auto& t = accept_waits_[&acceptor];
+  if (!t) t = std::make_unique<asio::steady_timer>(io_);
+  t->expires_after(wait);
+  t->async_wait([this, &acceptor](const boost::system::error_code& wec) {
+    if (!wec && !closing_ && acceptor.is_open()) do_accept(acceptor);
   });
 }
 
 bool transport_manager::refuse_over_limit(tcp::socket& s, const asio::ip::address& from) {
+  if (options_.max_inbound != 0 && inbound_.size() >= options_.max_inbound) {
+    ++refused_total_;
+    boost::system::error_code ignored;
+    s.close(ignored);
+    if (auto held = total_log_.allow())
+      log::standard(
+          "TCP connection from {} refused: {} inbound connections open (max-tcp-connections = "
+          "{}){}",
+          from.to_string(), inbound_.size(), options_.max_inbound,
+          *held ? fmt::format("; {} more refused since the last such line", *held) : "");
+    return true;
+  }
   std::size_t limit = options_.max_connections_per_source;
   auto it = inbound_per_source_.find(from);
   std::size_t open = it == inbound_per_source_.end() ? 0 : it->second;
@@ -103,6 +131,7 @@ std::uint16_t transport_manager::tcp_port() const {
 void transport_manager::stop_accepting() {
   boost::system::error_code ignored;
   for (auto& a : acceptors_) a->close(ignored);
+  for (auto& [a, t] : accept_waits_) t->cancel();
 }
 
 void transport_manager::close_all() {
@@ -143,6 +172,16 @@ bool transport_manager::send(const peer& to, std::string_view bytes) {
   }
   auto c = find_connection(to);
   if (!c) {
+    if (options_.max_outbound != 0 && outbound_count() >= options_.max_outbound) {
+      ++outbound_refused_;
+      if (auto held = outbound_log_.allow())
+        log::standard(
+            "TCP connection to {} not opened: {} outbound connections open "
+            "(max-tcp-outbound-connections = {}){}",
+            to.to_string(), outbound_count(), options_.max_outbound,
+            *held ? fmt::format("; {} more not opened since the last such line", *held) : "");
+      return false;
+    }
     tcp::socket s(io_);
     c = std::make_shared<tcp_connection>(std::move(s), next_id_++, owner(), options_.tcp);
     tcp::endpoint ep(to.address, to.port);

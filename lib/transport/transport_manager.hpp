@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "log/throttle.hpp"
+#include "transport/accept_backoff.hpp"
 #include "transport/receiver.hpp"
 #include "transport/sender.hpp"
 #include "transport/tcp_connection.hpp"
@@ -28,6 +30,13 @@ struct listen_options {
   // Inbound TCP connections open at once from one IP address (max-connections-per-source);
   // one more is closed as soon as it is accepted. 0: no limit.
   std::size_t max_connections_per_source = 256;
+  // Inbound TCP connections open at once in all (max-tcp-connections); one more is closed
+  // as soon as it is accepted. 0: no limit.
+  std::size_t max_inbound = 4096;
+  // TCP connections this instance has opened and that are still open
+  // (max-tcp-outbound-connections); a message that needs one more is not sent (the send
+  // fails as an unreachable destination would). 0: no limit.
+  std::size_t max_outbound = 1024;
 };
 
 class transport_manager : public sender, private tcp_connection::owner {
@@ -49,12 +58,22 @@ class transport_manager : public sender, private tcp_connection::owner {
   std::size_t connection_count() const { return connections_.size(); }
   // Inbound connections closed at once for max_connections_per_source.
   std::uint64_t refused_connections() const { return refused_; }
+  // Inbound connections closed at once for max_inbound, and connections not opened for
+  // max_outbound.
+  std::uint64_t refused_over_total() const { return refused_total_; }
+  std::uint64_t outbound_refused() const { return outbound_refused_; }
+  std::size_t inbound_count() const { return inbound_.size(); }
+  std::size_t outbound_count() const { return connections_.size() - inbound_.size(); }
+  // Accepts that failed because the process or system was out of file descriptors.
+  std::uint64_t accept_exhausted() const { return backoff_.exhausted(); }
   std::uint16_t port() const { return port_; }
   // The port the first TCP acceptor is bound to (the one chosen when listening on port 0).
   std::uint16_t tcp_port() const;
 
  private:
   void do_accept(boost::asio::ip::tcp::acceptor& acceptor);
+  void on_accept_error(boost::asio::ip::tcp::acceptor& acceptor,
+                       const boost::system::error_code& ec);
   // Whether one more inbound connection from `from` is over the per-source limit (then
   // the connection is closed and the refusal logged, at most once a second).
   bool refuse_over_limit(boost::asio::ip::tcp::socket& s, const boost::asio::ip::address& from);
@@ -75,7 +94,16 @@ class transport_manager : public sender, private tcp_connection::owner {
   std::map<boost::asio::ip::address, std::size_t> inbound_per_source_;
   std::unordered_map<std::uint64_t, boost::asio::ip::address> inbound_;
   log::throttle refusal_log_;
+  log::throttle total_log_;
+  log::throttle outbound_log_;
+  log::throttle accept_log_;
+  accept_backoff backoff_;
+  // Per acceptor: the wait before accepting again after running out of descriptors.
+  std::map<const boost::asio::ip::tcp::acceptor*, std::unique_ptr<boost::asio::steady_timer>>
+      accept_waits_;
   std::uint64_t refused_ = 0;
+  std::uint64_t refused_total_ = 0;
+  std::uint64_t outbound_refused_ = 0;
   std::uint64_t next_id_ = 1;
   bool closing_ = false;
 };

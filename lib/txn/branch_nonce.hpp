@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 #include "txn/siphash.hpp"
 
@@ -17,6 +18,9 @@ class branch_nonce {
   explicit branch_nonce(const siphash_key& key) : key_(key) {}
 
   std::uint64_t next() { return siphash24(key_, ++counter_); }
+  // SipHash-2-4 of `text` under this process's key: a value a peer cannot compute, for
+  // the To tag of the proxy's own stateless answers (txn::transaction_layer).
+  std::uint64_t keyed(std::string_view text) const { return siphash24(key_, text); }
 
  private:
   siphash_key key_;

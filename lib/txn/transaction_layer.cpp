@@ -1,5 +1,7 @@
 #include "txn/transaction_layer.hpp"
 
+#include <fmt/format.h>
+
 #include "log/logger.hpp"
 #include "sip/name_addr.hpp"
 #include "sip/request_builder.hpp"
@@ -16,10 +18,19 @@ namespace sipproxy::txn {
 
 namespace {
 
-// The To tag of the stateless 503 for max-transactions: its ACK is recognised by it.
-constexpr std::string_view busy_tag = "sp503busy";
-// The To tag of the stateless 400/505 for a malformed request: likewise.
-constexpr std::string_view reject_tag = "sp400";
+// What the To tag of a stateless answer of ours is derived from: the request's Call-ID,
+// From tag and CSeq number (which its ACK repeats), and what kind of answer it was.
+std::string tag_input(const sip::message& msg, std::string_view kind) {
+  std::string_view cseq = msg.value(sip::header_id::cseq);
+  cseq = cseq.substr(0, cseq.find_first_of(" \t"));
+  std::string in(kind);
+  for (std::string_view part :
+       {msg.value(sip::header_id::call_id), sip::tag_of(msg.value(sip::header_id::from)), cseq}) {
+    in += '\n';
+    in += part;
+  }
+  return in;
+}
 
 template <typename T>
 T* as(const std::unique_ptr<transaction>& t) {
@@ -118,7 +129,8 @@ void transaction_layer::reject(const sip::message& msg, const transport::peer& f
   if (msg.method() == "ACK" || msg.count(sip::header_id::via) == 0) return;
   auto v = sip::parse_via(msg.first(sip::header_id::via)->value);
   if (!v) return;
-  transmit(response_target(msg, from), sip::build_response(msg, status, reason, reject_tag));
+  transmit(response_target(msg, from),
+           sip::build_response(msg, status, reason, own_tag(msg, "reject")));
   // (The Via is echoed as received: a request this broken is not stamped.)
 }
 
@@ -207,7 +219,10 @@ void transaction_layer::on_request(const sip::message_ptr& msg, const transport:
     // The ACK for a stateless answer of ours (503 of refuse_busy(), 400/505 of reject())
     // ends there: the proxy was the UAS (RFC 3261 §17.2.1), there is nothing to forward.
     auto tag = sip::tag_of(msg->value(sip::header_id::to));
-    if (tag == busy_tag || tag == reject_tag) return;
+    if (tag.size() == 18 && (tag == own_tag(*msg, "busy") || tag == own_tag(*msg, "reject"))) {
+      ++counters_.own_acks_absorbed;
+      return;
+    }
     tu_->on_ack(msg, from);
     return;
   }
@@ -233,6 +248,10 @@ void transaction_layer::on_request(const sip::message_ptr& msg, const transport:
   tu_->on_request(id, msg, from);
 }
 
+std::string transaction_layer::own_tag(const sip::message& msg, std::string_view kind) const {
+  return fmt::format("sp{:016x}", tag_key_.keyed(tag_input(msg, kind)));
+}
+
 bool transaction_layer::refuse_busy(const sip::message& msg, const transport::peer& from) {
   if (max_in_flight_ == 0) return false;
   bool may_use_reserve =
@@ -246,7 +265,7 @@ bool transaction_layer::refuse_busy(const sip::message& msg, const transport::pe
   ++counters_.responses_out[5];
   transmit(response_target(msg, from),
            sip::build_response(msg, 503, "Service Unavailable (too many transactions in flight)",
-                               busy_tag, "Retry-After: 5\r\n"));
+                               own_tag(msg, "busy"), "Retry-After: 5\r\n"));
   return true;
 }
 

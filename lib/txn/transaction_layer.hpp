@@ -13,6 +13,7 @@
 #include "sip/parser.hpp"
 #include "transport/receiver.hpp"
 #include "transport/sender.hpp"
+#include "txn/branch_nonce.hpp"
 #include "txn/transaction.hpp"
 
 namespace sipproxy::txn {
@@ -38,6 +39,7 @@ struct layer_counters {
   std::uint64_t rejected_busy = 0;      // 503 for max_in_flight
   std::uint64_t foreign_responses = 0;  // from elsewhere than their request went: dropped
   std::uint64_t failed_messages = 0;    // handling threw: contained, the message dropped
+  std::uint64_t own_acks_absorbed = 0;  // ACKs for our own stateless 400/505/503
 };
 
 class transaction_layer : public transport::receiver, private transaction_host {
@@ -113,6 +115,11 @@ class transaction_layer : public transport::receiver, private transaction_host {
               const std::string& reason);
   // Whether a new request is over max_in_flight (then answered statelessly).
   bool refuse_busy(const sip::message& msg, const transport::peer& from);
+  // The To tag of a stateless answer of ours ("busy": the 503 of refuse_busy(), "reject":
+  // the 400/505 of reject()): "sp" and 16 hex digits of a keyed hash of the request's
+  // Call-ID, From tag and CSeq number, so its ACK is recognised and absorbed while no
+  // endpoint can choose a tag that gets another dialog's ACK absorbed.
+  std::string own_tag(const sip::message& msg, std::string_view kind) const;
   void sweep();
   transaction_host& host() { return *this; }
 
@@ -130,6 +137,7 @@ class transaction_layer : public transport::receiver, private transaction_host {
   std::unordered_set<txn_id> awaiting_final_;        // server transactions before their final
   std::size_t max_in_flight_ = 0;
   std::uint16_t own_port_ = 0;
+  branch_nonce tag_key_;  // a fresh process key, for own_tag()
   log::throttle busy_log_;
   log::throttle failure_log_;
   log::throttle foreign_log_;
