@@ -11,13 +11,15 @@ namespace sipproxy::proxy {
 
 // The lengths of the wire fields the proxy stores (in the dialog and session tables, the
 // registrations, and through them in the pool's replicas and Redis), capped so that a
-// shared table cannot be made to hold gigabytes. Nothing legitimate comes near them.
+// shared table cannot be made to hold gigabytes. They are well above RFC 4475's "long
+// values" request (§3.1.1.4: an 829-byte Call-ID, a 509-byte tag, a 2149-byte To), which
+// is valid and must pass (tests/torture/messages/valid-long-values.sip).
 namespace field_caps {
-inline constexpr std::size_t call_id = 256;
-inline constexpr std::size_t tag = 128;       // From and To tags
-inline constexpr std::size_t from_to = 1024;  // the whole From or To value (the AOR's source)
-inline constexpr std::size_t contact = 2048;  // one Contact header field
-inline constexpr std::size_t request_uri = 2048;
+inline constexpr std::size_t call_id = 1024;
+inline constexpr std::size_t tag = 1024;      // From and To tags
+inline constexpr std::size_t from_to = 4096;  // the whole From or To value (the AOR's source)
+inline constexpr std::size_t contact = 4096;  // one Contact header field
+inline constexpr std::size_t request_uri = 4096;
 }  // namespace field_caps
 
 // A stored field over its cap (field_caps) → 400 naming it, counted; nothing is stored.
