@@ -23,6 +23,7 @@ Every wait is bounded; every process is stopped at teardown.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import signal
 import socket
@@ -247,6 +248,11 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / __import__("os").sysconf("SC_CLK_TCK")
 
 
+# Left out of the sanitizer pass: out of descriptors, UBSan's vptr check misfires inside
+# Boost.Asio's error category (a false report across shared objects) and the sanitizer
+# runtime itself needs descriptors. The release pass runs it.
+@pytest.mark.skipif("build-asan" in os.environ.get("SIPPROXYD", ""),
+                    reason="descriptor exhaustion is tested in the release pass only")
 def test_accept_backs_off_when_out_of_descriptors(deploy, fake_server, sip_client):
     fake = fake_server()
     proxy = deploy(server_port=fake.port, sipproxy_extra={"max-connections-per-source": 0})
