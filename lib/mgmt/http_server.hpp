@@ -47,7 +47,6 @@ class http_server {
   std::shared_ptr<live> live_ = std::make_shared<live>();
   boost::asio::steady_timer accept_wait_;
   transport::accept_backoff backoff_;
-  log::throttle accept_log_;
 };
 
 }  // namespace sipproxy::mgmt

@@ -161,15 +161,8 @@ void mgmt_server::do_accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) accept_one(std::move(s));
-    auto wait = backoff_.after(ec);
-    if (wait.count() == 0) return do_accept();
-    if (auto held = accept_log_.allow())
-      log::standard("management port: accept failed ({}); accepting again in {} ms{}", ec.message(),
-                    wait.count(),
-                    *held ? fmt::format(" ({} more such failures)", *held) : std::string());
-    accept_wait_.expires_after(wait);
-    accept_wait_.async_wait([this](const boost::system::error_code& wec) {
-      if (!wec && acceptor_.is_open()) do_accept();
+    backoff_.retry(ec, accept_wait_, "management port", [this] {
+      if (acceptor_.is_open()) do_accept();
     });
   });
 }

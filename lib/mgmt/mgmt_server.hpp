@@ -80,7 +80,6 @@ class mgmt_server {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_wait_;
   transport::accept_backoff backoff_;
-  log::throttle accept_log_;
   // Shared with the connections, which may outlive this server in the event loop's
   // queue at shutdown (a peer's link stays connected): they count themselves here and
   // are closed by stop().

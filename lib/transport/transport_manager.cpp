@@ -80,46 +80,37 @@ void transport_manager::do_accept(tcp::acceptor& acceptor) {
 
 void transport_manager::on_accept_error(tcp::acceptor& acceptor,
                                         const boost::system::error_code& ec) {
-  auto wait = backoff_.after(ec);
-  if (wait.count() == 0) return do_accept(acceptor);
-  if (auto held = accept_log_.allow())
-    log::standard(
-        "SIP TCP: accept failed ({}); accepting again in {} ms{}", ec.message(), wait.count(),
-        *held ? fmt::format("; {} more such failures since the last such line", *held) : "");
   auto& t = accept_waits_[&acceptor];
   if (!t) t = std::make_unique<asio::steady_timer>(io_);
-  t->expires_after(wait);
-  t->async_wait([this, &acceptor](const boost::system::error_code& wec) {
-    if (!wec && !closing_ && acceptor.is_open()) do_accept(acceptor);
+  backoff_.retry(ec, *t, "SIP TCP", [this, &acceptor] {
+    if (!closing_ && acceptor.is_open()) do_accept(acceptor);
   });
 }
 
 bool transport_manager::refuse_over_limit(tcp::socket& s, const asio::ip::address& from) {
+  // Which cap the connection is over, if any: the global one first.
+  std::string why;
+  log::throttle* log = nullptr;
   if (options_.max_inbound != 0 && inbound_.size() >= options_.max_inbound) {
     ++refused_total_;
-    boost::system::error_code ignored;
-    s.close(ignored);
-    if (auto held = total_log_.allow())
-      log::standard(
-          "TCP connection from {} refused: {} inbound connections open (max-tcp-connections = "
-          "{}){}",
-          from.to_string(), inbound_.size(), options_.max_inbound,
-          *held ? fmt::format("; {} more refused since the last such line", *held) : "");
-    return true;
+    why = fmt::format("{} inbound connections open (max-tcp-connections = {})", inbound_.size(),
+                      options_.max_inbound);
+    log = &total_log_;
+  } else {
+    std::size_t limit = options_.max_connections_per_source;
+    auto it = inbound_per_source_.find(from);
+    std::size_t open = it == inbound_per_source_.end() ? 0 : it->second;
+    if (limit == 0 || open < limit) return false;
+    ++refused_;
+    why = fmt::format("{} already open from that address (max-connections-per-source = {})", open,
+                      limit);
+    log = &refusal_log_;
   }
-  std::size_t limit = options_.max_connections_per_source;
-  auto it = inbound_per_source_.find(from);
-  std::size_t open = it == inbound_per_source_.end() ? 0 : it->second;
-  if (limit == 0 || open < limit) return false;
-  ++refused_;
   boost::system::error_code ignored;
   s.close(ignored);
-  if (auto held = refusal_log_.allow())
-    log::standard(
-        "TCP connection from {} refused: {} already open from that address "
-        "(max-connections-per-source = {}){}",
-        from.to_string(), open, limit,
-        *held ? fmt::format("; {} more refused since the last such line", *held) : "");
+  if (auto held = log->allow())
+    log::standard("TCP connection from {} refused: {}{}", from.to_string(), why,
+                  *held ? fmt::format("; {} more refused since the last such line", *held) : "");
   return true;
 }
 

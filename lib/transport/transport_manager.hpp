@@ -96,7 +96,6 @@ class transport_manager : public sender, private tcp_connection::owner {
   log::throttle refusal_log_;
   log::throttle total_log_;
   log::throttle outbound_log_;
-  log::throttle accept_log_;
   accept_backoff backoff_;
   // Per acceptor: the wait before accepting again after running out of descriptors.
   std::map<const boost::asio::ip::tcp::acceptor*, std::unique_ptr<boost::asio::steady_timer>>
