@@ -70,7 +70,7 @@ constexpr std::array<option_spec, 38> table{{
    "Pool-wide key of the MAC on the proxy's Record-Route parameters; unset = from mgmt-token, else per process."},
   {"route-secret-previous", "", vk::key128, 0, 0, "", te::after_restart, ap::both, sc::deployment,
    "The route-secret before a rotation: still accepted on Route headers, never used to sign."},
-  // Limits (README "Robustness"): 0 disables each.
+  // Limits (SECURITY.md, "Limits"): 0 disables each.
   {"max-connections-per-source", "256", vk::integer, 0, 65535, "", te::after_restart, ap::both, sc::deployment,
    "Open inbound TCP connections allowed from one IP address; a new one above it is closed at once."},
   {"max-tcp-connections", "4096", vk::integer, 0, 1000000, "", te::after_restart, ap::both, sc::deployment,
