@@ -66,7 +66,7 @@ TEST_F(file_sink_test, a_full_segment_is_closed_under_a_timestamped_name_and_not
     total += fs::file_size(dir / n);
   }
   EXPECT_EQ(total, 25u * 100u);
-  EXPECT_EQ(read(path).substr(0, 3), "ppp");  // line 16 ('p') opens the third segment
+  EXPECT_EQ(read(path).substr(0, 3), "uuu");  // line 21 ('u') opens the third segment
 }
 
 TEST_F(file_sink_test, rotations_within_one_millisecond_keep_every_segment) {
