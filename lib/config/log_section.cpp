@@ -35,9 +35,9 @@ bool number_and_unit(std::string_view text, std::uint64_t& n, std::string& unit)
 }
 
 [[noreturn]] void invalid(const std::string& path, const log_entry& e, std::string_view valid) {
-  throw config_error(path, e.line,
-                     fmt::format("[log] {} = '{}' is not valid; valid values: {}", e.key, e.value,
-                                 valid));
+  throw config_error(
+      path, e.line,
+      fmt::format("[log] {} = '{}' is not valid; valid values: {}", e.key, e.value, valid));
 }
 
 constexpr std::string_view verbose_values = "all, debug, trace, interaction, standard, none";
@@ -108,8 +108,7 @@ void add_outputs(const std::string& path, const log_entry& e, log::level upto,
 
 }  // namespace
 
-log::log_options parse_log_section(const std::string& path,
-                                   const std::vector<log_entry>& entries) {
+log::log_options parse_log_section(const std::string& path, const std::vector<log_entry>& entries) {
   log::log_options o;
   std::vector<log::log_output> outputs;
   bool outputs_given = false;
@@ -161,11 +160,10 @@ log::log_options parse_log_section(const std::string& path,
           near = name;
         }
       }
-      throw config_error(
-          path, e.line,
-          fmt::format("unknown option '{}' in [log]{}; valid: {}", k,
-                      near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),
-                      fmt::join(log_option_names, ", ")));
+      throw config_error(path, e.line,
+                         fmt::format("unknown option '{}' in [log]{}; valid: {}", k,
+                                     near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),
+                                     fmt::join(log_option_names, ", ")));
     }
   }
   if (outputs_given) o.outputs = std::move(outputs);

@@ -20,8 +20,8 @@ struct log_entry {
 
 // The names the section accepts, for help texts and suggestions.
 inline constexpr std::string_view log_option_names[] = {
-    "verbose", "all",    "standard",    "interaction", "trace",
-    "debug",   "segment", "expire",     "time_format", "time_convert"};
+    "verbose", "all",     "standard", "interaction", "trace",
+    "debug",   "segment", "expire",   "time_format", "time_convert"};
 
 // Throws config_error (file, line, valid values; the nearest name for an unknown option).
 log::log_options parse_log_section(const std::string& path, const std::vector<log_entry>& entries);

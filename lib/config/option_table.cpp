@@ -106,7 +106,6 @@ constexpr std::array<option_spec, 38> table{{
 }};
 // clang-format on
 
-
 }  // namespace
 
 std::span<const option_spec> options() {

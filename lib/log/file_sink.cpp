@@ -53,9 +53,9 @@ void file_sink::rotate(clock::time_point now) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  std::string stamp = fmt::format("{:04}{:02}{:02}_{:02}{:02}{:02}_{:03}", tm.tm_year + 1900,
-                                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                                  static_cast<int>(ms.count()));
+  std::string stamp =
+      fmt::format("{:04}{:02}{:02}_{:02}{:02}{:02}_{:03}", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms.count()));
   // Two rotations within one millisecond: the later segment gets a suffix, so none is lost
   // and the names still sort by age.
   std::string closed = path_ + "." + stamp;
@@ -81,7 +81,8 @@ void file_sink::expire_segments(clock::time_point now) {
     // PATH.YYYYMMDD_HHMMSS_mmm[_nnn]: digits and underscores after the prefix.
     if (name.size() < prefix.size() + 19 || name.compare(0, prefix.size(), prefix) != 0) continue;
     std::string_view rest = std::string_view(name).substr(prefix.size());
-    if (!std::all_of(rest.begin(), rest.end(), [](char c) { return (c >= '0' && c <= '9') || c == '_'; }))
+    if (!std::all_of(rest.begin(), rest.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || c == '_'; }))
       continue;
     segments.push_back(e.path());
   }

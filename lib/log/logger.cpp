@@ -18,7 +18,7 @@ namespace {
 // least important level it takes.
 struct sink {
   level upto = level::debug;
-  std::FILE* stream = nullptr;       // stdout / stderr
+  std::FILE* stream = nullptr;      // stdout / stderr
   std::unique_ptr<file_sink> file;  // or a file
 };
 

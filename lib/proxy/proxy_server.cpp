@@ -626,9 +626,10 @@ void proxy_server::reload() {
                  bad);
       log::apply(m.settings.log, m.options.log_cli);
     } else {
-      log::standard("reload: [log] applied{}", m.options.log_cli.verbose || !m.options.log_cli.file.empty()
-                                                   ? " (the command line's --log-level/--log-file still win)"
-                                                   : "");
+      log::standard("reload: [log] applied{}",
+                    m.options.log_cli.verbose || !m.options.log_cli.file.empty()
+                        ? " (the command line's --log-level/--log-file still win)"
+                        : "");
       m.settings.log = fresh.log;
       ++changed;
     }

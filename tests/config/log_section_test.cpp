@@ -48,7 +48,8 @@ TEST(log_section, the_guides_example_reads) {
   EXPECT_EQ(s.log->verbose, log::level::standard);
   ASSERT_EQ(s.log->outputs.size(), 2u);
   EXPECT_EQ(s.log->outputs[0], (log::log_output{"stderr", log::level::standard}));
-  EXPECT_EQ(s.log->outputs[1], (log::log_output{"/var/log/sipproxy/SIPProxy_1", log::level::standard}));
+  EXPECT_EQ(s.log->outputs[1],
+            (log::log_output{"/var/log/sipproxy/SIPProxy_1", log::level::standard}));
   EXPECT_EQ(s.log->segment, (log::log_segment{log::log_segment::kind::bytes, 10u << 20}));
   EXPECT_EQ(s.log->expire, (log::log_expire{log::log_expire::kind::segments, 10}));
 }

@@ -77,7 +77,8 @@ TEST_F(file_sink_test, rotations_within_one_millisecond_keep_every_segment) {
 
 TEST_F(file_sink_test, expire_keeps_the_newest_segments) {
   file_sink f(path, {log_segment::kind::bytes, 100}, {log_expire::kind::segments, 3});
-  for (int i = 0; i < 10; ++i) f.write(std::to_string(i) + std::string(98, ' ') + "\n", t0 + i * 1s);
+  for (int i = 0; i < 10; ++i)
+    f.write(std::to_string(i) + std::string(98, ' ') + "\n", t0 + i * 1s);
   auto s = segments();
   ASSERT_EQ(s.size(), 3u);
   // The newest closed segments hold lines 6, 7, 8; line 9 is in the open file.
