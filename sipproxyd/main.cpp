@@ -33,10 +33,11 @@ void print_help() {
       "Options:\n"
       "  -c, --config FILE     deployment file (INI; see sipproxy.conf(5))\n"
       "  -a, --app NAME        this instance's application name (also -app NAME)\n"
-      "  -l, --log-level L     none | standard | interaction (alias info) | debug\n"
-      "                        (default standard); startup failures are always shown;\n"
-      "                        debug prints every message received and sent\n"
-      "      --log-file FILE   append logs to FILE instead of stderr\n"
+      "  -l, --log-level L     none | standard | interaction (alias info) | trace | debug\n"
+      "                        (default: the [log] section's verbose, else standard);\n"
+      "                        startup failures are always shown; debug prints every\n"
+      "                        message received and sent\n"
+      "      --log-file FILE   append logs to FILE instead of stderr (over [log] outputs)\n"
       "      --daemon          detach from the terminal (use with --log-file)\n"
       "      --threads N       SIP worker threads; this version runs one (valid values: 1)\n"
       "      --check           validate the deployment file for NAME and exit\n"
@@ -81,8 +82,8 @@ void startup_failure(log::event_id id, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string config_path, app, log_file;
-  log::level lvl = log::level::standard;
+  std::string config_path, app;
+  log::log_overrides log_cli;
   bool daemonize = false, check_only = false;
 
   for (int i = 1; i < argc; ++i) {
@@ -103,11 +104,13 @@ int main(int argc, char** argv) {
       app = value(a);
     } else if (a == "-l" || a == "--log-level") {
       std::string v = value(a);
+      log::level lvl;
       if (!log::parse_level(v, lvl))
-        usage_error(
-            fmt::format("--log-level '{}': valid values: none, standard, interaction, debug", v));
+        usage_error(fmt::format(
+            "--log-level '{}': valid values: none, standard, interaction, trace, debug", v));
+      log_cli.verbose = lvl;
     } else if (a == "--log-file") {
-      log_file = value(a);
+      log_cli.file = value(a);
     } else if (a == "--daemon") {
       daemonize = true;
     } else if (a == "--check") {
@@ -124,9 +127,8 @@ int main(int argc, char** argv) {
   if (config_path.empty()) usage_error("--config FILE is required");
   if (app.empty()) usage_error("--app NAME is required");
 
-  log::set_level(lvl);
-  if (!log_file.empty() && !log::set_file(log_file))
-    usage_error(fmt::format("--log-file '{}': cannot open it for appending", log_file));
+  if (std::string bad = log::apply(std::nullopt, log_cli); !bad.empty())
+    usage_error(fmt::format("--log-file '{}': cannot open it for appending", bad));
 
   // For the test suite only: shorter internal timers. Never silent.
   proxy::server_options options;
@@ -164,15 +166,31 @@ int main(int argc, char** argv) {
                 settings.servers.size());
     return 0;
   }
+  if (settings.log) {
+    if (std::string bad = log::apply(settings.log, log_cli); !bad.empty()) {
+      startup_failure(log::event_id::error_reading_config_data,
+                      fmt::format("Error while reading configuration data: {}: [log] output '{}' "
+                                  "cannot be opened for appending",
+                                  config_path, bad));
+      return exit_startup;
+    }
+  }
   if (daemonize) {
-    if (log_file.empty())
-      std::fprintf(stderr, "sipproxyd: --daemon without --log-file: logs are discarded\n");
+    bool to_file = !log_cli.file.empty();
+    if (settings.log && log_cli.file.empty())
+      for (const auto& o : settings.log->outputs)
+        to_file = to_file || (o.target != "stdout" && o.target != "stderr");
+    if (!to_file)
+      std::fprintf(stderr,
+                   "sipproxyd: --daemon without --log-file or a file output in [log]: logs are "
+                   "discarded\n");
     if (::daemon(1, 0) != 0) {
       std::perror("sipproxyd: daemon");
       return exit_startup;
     }
   }
   try {
+    options.log_cli = log_cli;
     proxy::proxy_server server(std::move(settings), options);
     return server.run();
   } catch (const proxy::startup_error& e) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <stdexcept>
 
 #include "config/config_error.hpp"
+#include "config/log_section.hpp"
 #include "config/option_table.hpp"
 
 namespace sipproxy::config {
@@ -257,6 +259,14 @@ settings load_deployment_text(const std::string& text, const std::string& path,
   }
   for (const auto& sec : sections) {
     if (&sec == common) continue;
+    if (sec.name == "log") {
+      std::vector<log_entry> entries;
+      for (const auto& [key, e] : sec.entries) entries.push_back({key, e.value, e.line});
+      std::sort(entries.begin(), entries.end(),
+                [](const log_entry& a, const log_entry& b) { return a.line < b.line; });
+      s.log = parse_log_section(path, entries);
+      continue;
+    }
     if (section_type(path, sec) == "sip-server") {
       load_server(path, sec);  // checked even when `applications` does not name it
       continue;

@@ -48,6 +48,9 @@ std::optional<std::int64_t> parse_integer(std::string_view text);
 // Checks a value against the spec; the reason when it does not fit.
 std::optional<std::string> check_value(const option_spec& spec, std::string_view value);
 
+// Levenshtein distance: how far a misspelt name is from a known one.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
 // The known option closest to a misspelt name (edit distance), or empty.
 std::string_view nearest_option(std::string_view name);
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/shared_storage.hpp"
+#include "log/log_options.hpp"
 
 namespace sipproxy::config {
 
@@ -81,6 +82,8 @@ struct settings {
   std::string registration_confirm_peers = "one";
   // shared-storage: nullopt = "peers" (the pool replicates over the mgmt port).
   std::optional<redis_target> redis;
+  // The [log] section, when the file has one (else logging follows the command line).
+  std::optional<log::log_options> log;
 
   proxy_app self;
   std::vector<proxy_app> proxies;       // every sip-proxy section, this one included

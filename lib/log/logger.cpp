@@ -4,24 +4,54 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <mutex>
+#include <vector>
+
+#include "log/file_sink.hpp"
 
 namespace sipproxy::log {
 
 namespace {
 
+// One output of the [log] section (or of --log-file): a stream or a rotating file, and the
+// least important level it takes.
+struct sink {
+  level upto = level::debug;
+  std::FILE* stream = nullptr;      // stdout / stderr
+  std::unique_ptr<file_sink> file;  // or a file
+};
+
 std::atomic<level> g_level{level::standard};
 std::mutex g_mutex;
-std::FILE* g_out = nullptr;  // stderr unless set_file()
+std::vector<sink> g_sinks;  // empty: stderr
+time_format g_format = time_format::iso8601;
+time_convert g_convert = time_convert::utc;
 
 std::string timestamp() {
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
   std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms.count());
+  bool utc = g_convert == time_convert::utc;
+  if (utc)
+    gmtime_r(&secs, &tm);
+  else
+    localtime_r(&secs, &tm);
+  switch (g_format) {
+    case time_format::time:
+      return fmt::format("{:02}:{:02}:{:02}.{:03}", tm.tm_hour, tm.tm_min, tm.tm_sec, ms.count());
+    case time_format::locale: {
+      char buf[128];
+      std::size_t n = std::strftime(buf, sizeof buf, "%x %X", &tm);
+      return fmt::format("{}.{:03}", std::string_view(buf, n), ms.count());
+    }
+    case time_format::iso8601:
+      break;
+  }
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}{}", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms.count(),
+                     utc ? "Z" : "");
 }
 
 std::string_view tag(level l) {
@@ -30,6 +60,8 @@ std::string_view tag(level l) {
       return "Std";
     case level::interaction:
       return "Int";
+    case level::trace:
+      return "Trc";
     case level::debug:
       return "Dbg";
     case level::none:
@@ -38,11 +70,22 @@ std::string_view tag(level l) {
   return "";
 }
 
-void emit(std::string_view line) {
+void emit(level l, std::string_view line) {
   std::lock_guard lock(g_mutex);
-  std::FILE* out = g_out ? g_out : stderr;
-  std::fwrite(line.data(), 1, line.size(), out);
-  std::fflush(out);
+  if (g_sinks.empty()) {
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    std::fflush(stderr);
+    return;
+  }
+  for (auto& s : g_sinks) {
+    if (static_cast<int>(l) > static_cast<int>(s.upto)) continue;
+    if (s.file) {
+      s.file->write(line);
+    } else {
+      std::fwrite(line.data(), 1, line.size(), s.stream);
+      std::fflush(s.stream);
+    }
+  }
 }
 
 }  // namespace
@@ -54,7 +97,9 @@ bool parse_level(std::string_view text, level& out) {
     out = level::standard;
   else if (text == "interaction" || text == "info")
     out = level::interaction;
-  else if (text == "debug")
+  else if (text == "trace")
+    out = level::trace;
+  else if (text == "debug" || text == "all")
     out = level::debug;
   else
     return false;
@@ -69,20 +114,58 @@ level current_level() {
 }
 
 bool set_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "a");
-  if (!f) return false;
+  auto f = std::make_unique<file_sink>(path, log_segment{}, log_expire{});
+  if (!f->ok()) return false;
   std::lock_guard lock(g_mutex);
-  if (g_out) std::fclose(g_out);
-  g_out = f;
+  g_sinks.clear();
+  g_sinks.push_back(sink{level::debug, nullptr, std::move(f)});
   return true;
 }
 
+std::string configure(const log_options& options) {
+  std::vector<sink> sinks;
+  for (const auto& o : options.outputs) {
+    sink s;
+    s.upto = o.upto;
+    if (o.target == "stdout") {
+      s.stream = stdout;
+    } else if (o.target == "stderr") {
+      s.stream = stderr;
+    } else {
+      s.file = std::make_unique<file_sink>(o.target, options.segment, options.expire);
+      if (!s.file->ok()) return o.target;
+    }
+    sinks.push_back(std::move(s));
+  }
+  {
+    std::lock_guard lock(g_mutex);
+    g_sinks = std::move(sinks);
+    g_format = options.format;
+    g_convert = options.convert;
+  }
+  set_level(options.verbose);
+  return {};
+}
+
+std::string apply(const std::optional<log_options>& section, const log_overrides& cli) {
+  log_options o;
+  if (section) {
+    o = *section;
+  } else {
+    o.verbose = level::standard;
+  }
+  if (cli.verbose) o.verbose = *cli.verbose;
+  if (!cli.file.empty()) o.outputs = {{cli.file, level::debug}};
+  return configure(o);
+}
+
 void write(level l, std::string_view text) {
-  emit(fmt::format("{} {} {}\n", timestamp(), tag(l), text));
+  emit(l, fmt::format("{} {} {}\n", timestamp(), tag(l), text));
 }
 
 void write_event(event_id id, std::string_view text) {
-  emit(fmt::format("{} Std {} {} {}\n", timestamp(), static_cast<int>(id), event_name(id), text));
+  emit(level::standard,
+       fmt::format("{} Std {} {} {}\n", timestamp(), static_cast<int>(id), event_name(id), text));
 }
 
 }  // namespace sipproxy::log

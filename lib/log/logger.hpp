@@ -1,21 +1,19 @@
-// Logging. Levels follow the seed's Genesys vocabulary: standard (the numbered events and
-// failures), interaction (one line per transaction decision), debug (every message in and
-// out, in full). Lines go to stderr by default, or to a file.
+// Logging. Levels follow the seed's Genesys vocabulary (log/level.hpp). Lines go to stderr
+// by default; a deployment file's [log] section (log/log_options.hpp) or the command line
+// sends them elsewhere.
 #pragma once
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "log/event_id.hpp"
+#include "log/level.hpp"
+#include "log/log_options.hpp"
 
 namespace sipproxy::log {
-
-enum class level { none = 0, standard = 1, interaction = 2, debug = 3 };
-
-// "none", "standard", "interaction", "debug" (also "info" = interaction); false if unknown.
-bool parse_level(std::string_view text, level& out);
 
 void set_level(level l);
 level current_level();
@@ -23,8 +21,23 @@ inline bool enabled(level l) {
   return static_cast<int>(l) <= static_cast<int>(current_level());
 }
 
-// Sends lines to `path` (appending) instead of stderr; false when it cannot be opened.
+// Sends every line to `path` (appending, no rotation) instead of stderr; false when it
+// cannot be opened.
 bool set_file(const std::string& path);
+
+// What the command line says about logging; it overrides the [log] section.
+struct log_overrides {
+  std::optional<level> verbose;  // --log-level
+  std::string file;              // --log-file: every level to this file instead of the outputs
+};
+
+// The logging in force: the [log] section when there is one (else stderr at Standard), with
+// the command line's overrides. Empty on success, else the output that could not be opened.
+std::string apply(const std::optional<log_options>& section, const log_overrides& cli);
+
+// Applies a [log] section: the level (verbose), the outputs of each level, rotation and the
+// time stamp. Empty on success, else what could not be opened (the outputs in use stay).
+std::string configure(const log_options& options);
 
 void write(level l, std::string_view text);
 

@@ -616,6 +616,24 @@ void proxy_server::reload() {
                       app.name, describe(old), describe(app));
     }
   }
+  // [log] takes effect immediately, as the Framework's log options do; the command line
+  // still wins.
+  if (fresh.log != m.settings.log) {
+    if (std::string bad = log::apply(fresh.log, m.options.log_cli); !bad.empty()) {
+      log::event(log::event_id::error_reading_config_data,
+                 "reload: [log] output '{}' cannot be opened for appending; keeping the running "
+                 "log options",
+                 bad);
+      log::apply(m.settings.log, m.options.log_cli);
+    } else {
+      log::standard("reload: [log] applied{}",
+                    m.options.log_cli.verbose || !m.options.log_cli.file.empty()
+                        ? " (the command line's --log-level/--log-file still win)"
+                        : "");
+      m.settings.log = fresh.log;
+      ++changed;
+    }
+  }
   m.apply_runtime_options();
   log::standard("reload of {} done: {} option(s) applied", m.settings.file, changed);
 }

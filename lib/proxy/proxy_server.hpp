@@ -11,6 +11,7 @@
 #include "config/settings.hpp"
 #include "config/test_timers.hpp"
 #include "log/event_id.hpp"
+#include "log/logger.hpp"
 
 namespace sipproxy::proxy {
 
@@ -33,6 +34,7 @@ struct server_options {
   // reconnection, DNS refresh floor, SIGTERM drain): the real values unless the tests
   // shorten them (sipproxyd reads SIPPROXY_TEST_TIMERS).
   config::test_timers timers;
+  log::log_overrides log_cli;  // what the command line said (wins over [log])
 };
 
 class proxy_server {
