@@ -22,6 +22,7 @@ import socket
 import pytest
 
 import helpers
+import mgmt_util as mu
 from fakes import sipmsg
 from test_mwi import register, start, subscribe, transact
 
@@ -58,6 +59,12 @@ def nothing_arrives(sink: socket.socket) -> str | None:
         return None
 
 
+def forged_routes(proxy: helpers.Deployment) -> int:
+    """The proxy's count of requests whose Route parameters failed their MAC."""
+    doc = mu.ctl("status", target=mu.mgmt_target(proxy), as_json=True).json()
+    return doc["counters"]["forged_routes"]
+
+
 def victim_uri(sink: socket.socket) -> str:
     t = ";transport=tcp" if sink.type == socket.SOCK_STREAM else ""
     return f"sip:victim@127.0.0.1:{sink.getsockname()[1]}{t}"
@@ -88,6 +95,7 @@ def test_forged_route_parameters_do_not_relay(shape, params, victim_transport, d
             at_server.describe()
         got = nothing_arrives(sink)
         assert got is None, f"relayed to {target} by a forged ;{params}:\n{got}"
+        assert forged_routes(proxy) == 1
     finally:
         sink.close()
 
@@ -150,6 +158,8 @@ def test_tampered_signed_route_is_ignored(deploy, fake_server, sip_client):
         fake.wait_request("MESSAGE", lambda m: m.call_id == cid, timeout=5)
         got = nothing_arrives(sink)
         assert got is None, f"relayed with a tampered Route {tampered}:\n{got}"
+        # The genuine Route of the INVITE's dialog verified; only the tampered one counts.
+        assert forged_routes(proxy) == 1
     finally:
         sink.close()
 

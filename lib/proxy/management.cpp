@@ -108,6 +108,10 @@ std::string management::metrics_text() const {
   metric("sipproxy_oversized_requests_total", "counter",
          "Requests refused with 400 because a field the proxy stores is over its length cap.");
   out += fmt::format("sipproxy_oversized_requests_total {}\n", c.rejected_oversized);
+  metric("sipproxy_forged_routes_total", "counter",
+         "Requests naming this proxy with Record-Route parameters that failed their MAC: not "
+         "honoured.");
+  out += fmt::format("sipproxy_forged_routes_total {}\n", c.forged_routes);
   metric("sipproxy_requests_rejected_malformed_total", "counter",
          "Malformed requests answered 400/505.");
   out += fmt::format("sipproxy_requests_rejected_malformed_total {}\n", t.rejected_malformed);
@@ -311,6 +315,7 @@ json management::status() const {
          c.registrations_by_confirmation[static_cast<int>(registrar::confirmation::unavailable)]},
 
         {"oversized_rejected", c.rejected_oversized},
+        {"forged_routes", c.forged_routes},
         {"own_acks_absorbed", t.own_acks_absorbed}}},
       {"transactions",
        {{"server", v_.layer.server_count()},

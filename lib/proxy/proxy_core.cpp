@@ -68,8 +68,9 @@ void proxy_core::on_request(txn::txn_id server, const sip::message_ptr& request,
     answer(ctx);
     return;
   }
-  if (run_request_path(ctx, env_) == step_result::done) {
-    if (ctx.oversized) ++counters_.rejected_oversized;
+  bool done = run_request_path(ctx, env_) == step_result::done;
+  account(ctx);
+  if (done) {
     answer(ctx);
     return;
   }
@@ -300,6 +301,19 @@ void proxy_core::on_cancel(txn::txn_id cancel_server, const sip::message_ptr& ca
   }
 }
 
+void proxy_core::account(const request_context& ctx) {
+  if (ctx.oversized) ++counters_.rejected_oversized;
+  if (!ctx.forged_route) return;
+  ++counters_.forged_routes;
+  if (auto held = forged_log_.allow()) {
+    log::standard(
+        "{} {} from {}: Record-Route parameters naming this proxy failed their MAC; not "
+        "honoured (Call-ID {}){}",
+        ctx.in->method(), ctx.in->request_uri(), ctx.from, ctx.in->value(sip::header_id::call_id),
+        *held ? fmt::format("; {} more since the last line", *held) : std::string());
+  }
+}
+
 void proxy_core::on_ack(const sip::message_ptr& ack, const transport::peer& from) {
   // The ACK for a 2xx is a request of its own: route it like one, statelessly. Errors are
   // not answered (an ACK has no response); the request is dropped.
@@ -307,8 +321,9 @@ void proxy_core::on_ack(const sip::message_ptr& ack, const transport::peer& from
   ctx.in = ack;
   ctx.out = ack->derive();
   ctx.from = from;
-  if (run_request_path(ctx, env_) == step_result::done) {
-    if (ctx.oversized) ++counters_.rejected_oversized;
+  bool done = run_request_path(ctx, env_) == step_result::done;
+  account(ctx);
+  if (done) {
     log::interaction("ACK from {} dropped: {} {}", from, ctx.status, ctx.reason);
     return;
   }

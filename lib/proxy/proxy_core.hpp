@@ -6,6 +6,7 @@
 
 #include "dns/resolver.hpp"
 #include "health/health_prober.hpp"
+#include "log/throttle.hpp"
 #include "proxy/dialog_table.hpp"
 #include "proxy/proxy_env.hpp"
 #include "proxy/request_context.hpp"
@@ -34,6 +35,9 @@ struct proxy_counters {
   double confirm_sum = 0;
   void observe_confirm_wait(double seconds);
   std::uint64_t rejected_oversized = 0;  // a stored field over its cap (field_caps): 400
+  // Requests naming this proxy in Route or Request-URI with Record-Route parameters whose
+  // MAC did not verify (forged, or signed with a key no longer accepted): not honoured.
+  std::uint64_t forged_routes = 0;
   // Request to final response, for forwarded requests (seconds; upper bounds, last +Inf).
   static constexpr double latency_bounds[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30};
   std::uint64_t latency_buckets[std::size(latency_bounds) + 1] = {};
@@ -69,6 +73,9 @@ class proxy_core : public txn::transaction_user {
 
  private:
   void answer(const request_context& ctx);
+  // Counts what the request path found wrong with a request (oversized fields, forged
+  // route parameters) and logs a forged route, at most once a second.
+  void account(const request_context& ctx);
   void forward(request_context& ctx);
   // Resolves ctx.resolve_uri (RFC 3263, cached by TTL), then calls `next`; answers 503
   // when it does not resolve.
@@ -107,6 +114,7 @@ class proxy_core : public txn::transaction_user {
   dialog_table dialogs_;
   txn::branch_nonce branch_nonce_;
   proxy_counters counters_;
+  log::throttle forged_log_;
   // Confirmations arriving after this core is gone find it expired.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
