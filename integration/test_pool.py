@@ -27,6 +27,7 @@ import time
 
 import pytest
 
+import alert_rules
 import ha
 import helpers
 import mgmt_util as mu
@@ -495,6 +496,8 @@ def test_pool_peers_and_metrics_show_the_links(pool, sip_client):
         return mu.parse_prometheus(r.body)
 
     m = metrics(i1)
+    # The series the alerting rules use (dist/sipproxy-alerts.yml), Redis's aside.
+    assert alert_rules.assert_exported(m, prefixes_absent=("sipproxy_shared_storage_",)) >= 5
     for peer in ("SIPProxy_2", "SIPProxy_3"):
         assert m.value("sipproxy_peer_up", peer=peer) == 1
         assert m.value("sipproxy_peer_records_sent_total", peer=peer) >= 1

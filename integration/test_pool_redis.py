@@ -28,6 +28,7 @@ import time
 
 import pytest
 
+import alert_rules
 import ha
 import helpers
 import mgmt_util as mu
@@ -217,4 +218,6 @@ def test_redis_peers_status_and_metrics_show_the_storage(pool, redis, sip_client
     assert r.status == 200, r.raw[:300]
     m = mu.parse_prometheus(r.body)
     assert m.value("sipproxy_shared_storage_up") == 1
+    # The series the alerting rules use (dist/sipproxy-alerts.yml), the peer links' aside.
+    assert alert_rules.assert_exported(m, prefixes_absent=("sipproxy_peer_",)) >= 5
     assert m.value("sipproxy_registrations") == 1
