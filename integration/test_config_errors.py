@@ -84,6 +84,8 @@ OUT_OF_RANGE = [
     ("max-registrations-per-aor", "many", ["0"]),
     ("resolve-host", "maybe", ["true", "false"]),
     ("oos-check", "five", ["0", "300"]),
+    ("geo-location", "us-east", ["letters", "digits"]),  # the guide: alphanumeric
+    ("geo-location", "dc_1", ["letters", "digits"]),
 ]
 
 
@@ -117,6 +119,14 @@ def test_boundary_values_are_accepted(deploy, port):
         ("send-data-timeout", "1"), ("resolve-host", "true"),
         ("max-connections-per-source", "0"),
     ])
+
+
+def test_sip_server_geo_location_must_be_alphanumeric(sipproxyd_bin, tmp_path, port):
+    text = _config(port, server_extra=[("geo-location", "dc.west")])
+    lineno = _line_of(text, r"geo-location\s*=")
+    _, out, cfg = _run_fail(sipproxyd_bin, tmp_path, text)
+    line = _error_line(out, "40003", [f"{cfg.name}:{lineno}", "SIPServer_A", "dc.west"])
+    assert "letters and digits" in line, line
 
 
 def test_app_not_in_file(sipproxyd_bin, tmp_path, port):

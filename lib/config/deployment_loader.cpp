@@ -162,6 +162,10 @@ sip_server_app load_server(const std::string& path, const section& s) {
     } else if (key == "backup") {
       if (!e.value.empty()) app.backup = parse_member(path, s.name, key, e);
     } else if (key == "geo-location") {
+      if (!is_word(e.value))
+        throw config_error(path, e.line,
+                           fmt::format("[{}] geo-location = '{}' is not valid; valid values: {}",
+                                       s.name, e.value, describe_range(*find_option(key))));
       app.geo_location = e.value;
     } else {
       throw config_error(path, e.line,

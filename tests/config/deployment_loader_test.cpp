@@ -178,6 +178,21 @@ TEST(deployment_loader, out_of_range_names_the_valid_range) {
   expect_error(with(standalone, 23, "sip-port = 0"), "proxy1", 23, "1-65535");
 }
 
+// The guide: geo-location is "any alphanumeric string", in the proxy's options and in a
+// SIP Server's section alike.
+TEST(deployment_loader, geo_location_must_be_alphanumeric) {
+  expect_error(with(standalone, 8, "geo-location = us-east"), "proxy1", 8,
+               "option 'geo-location': 'us-east' is not valid; valid values: letters and digits");
+  expect_error(with(standalone, 25, "geo-location = dc 1"), "proxy1", 25, "letters and digits");
+  expect_error(with(standalone, 14, "geo-location = west.1"), "proxy1", 14,
+               "[SIP_Server_1] geo-location = 'west.1' is not valid; valid values: letters and "
+               "digits");
+  auto s = load_deployment_text(file(with(standalone, 8, "geo-location = DC2east")), "test.conf",
+                                "proxy1");
+  EXPECT_EQ(s.geo_location, "DC2east");
+  EXPECT_EQ(s.servers.at(0).geo_location, "west");
+}
+
 TEST(deployment_loader, duplicate_option) {
   auto lines = standalone;
   lines.insert(lines.begin() + 7, "oos-check = 11");  // becomes line 8
