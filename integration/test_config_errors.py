@@ -1,7 +1,8 @@
 """Bad deployment files and start-up failures: a non-zero exit and one clear
 stderr line (event 40003 with FILE:LINE and the option; the nearest name for
 an unknown option; the valid range for an out-of-range value), 40006 when the
-SIP port is taken, 40000/40003 for an application not in the file."""
+SIP port is taken, 40000/40003 for an application not in the file, 40000 for
+an instance the pool does not list or whose host is not this machine."""
 
 from __future__ import annotations
 
@@ -135,6 +136,26 @@ def test_app_not_in_file(sipproxyd_bin, tmp_path, port):
     assert "40000" in out or "40003" in out, \
         f"--app SIPProxy_9 (not in the file): no 40000/40003 event:\n{out}"
     assert "SIPProxy_9" in out, f"the message should name the missing application:\n{out}"
+
+
+def test_instance_not_listed_is_40000(sipproxyd_bin, tmp_path, port):
+    """The guide's 40000, first form: sipproxy-applications does not name this instance."""
+    text = _config(port, replace=(r"^sipproxy-applications = .*$",
+                                  "sipproxy-applications = SIPProxy_2"),
+                   extra_text="[SIPProxy_2]\ntype = sip-proxy\nhost = 127.0.0.1\n")
+    _, out, cfg = _run_fail(sipproxyd_bin, tmp_path, text)
+    _error_line(out, "40000", ["SIPProxy_1", "sipproxy-applications"])
+
+
+def test_instance_on_another_host_is_40000(sipproxyd_bin, tmp_path, port):
+    """The guide's 40000: "proxy address (host:port) is not found in the list". The
+    instance's section gives a host that is not this machine (192.0.2.1, TEST-NET-1): the
+    address the deployment lists for it is not the one it runs on."""
+    text = _config(port, replace=(r"^host = 127\.0\.0\.1$", "host = 192.0.2.1"))
+    lineno = _line_of(text, r"host\s*=\s*192")
+    _, out, cfg = _run_fail(sipproxyd_bin, tmp_path, text)
+    line = _error_line(out, "40000", ["SIPProxy_1", "192.0.2.1", f"{cfg.name}:{lineno}"])
+    assert "not on this host" in line, line
 
 
 def test_missing_config_file(sipproxyd_bin, tmp_path):

@@ -30,6 +30,7 @@
 #include "proxy/management.hpp"
 #include "proxy/proxy_core.hpp"
 #include "sip/cseq.hpp"
+#include "transport/socket_options.hpp"
 #include "transport/transport_manager.hpp"
 #include "txn/asio_timer_driver.hpp"
 #include "txn/transaction_layer.hpp"
@@ -229,6 +230,20 @@ void preflight(const config::settings& s) {
                       "sipproxy-applications ({}:{})",
                       s.app, s.self.host.empty() ? local_host_name() : s.self.host, s.self.sip_port,
                       s.file, s.lines.at("sipproxy-applications")));
+  }
+  // ... and its host:port must be this host's: the section's `host` names an address of
+  // this machine (a name that does not resolve is left to resolve-host and 40005).
+  if (!s.self.host.empty()) {
+    auto ip = resolve_blocking(s.self.host);
+    if (ip && !transport::is_local_address(*ip)) {
+      auto line = s.lines.find("host");
+      throw startup_error(
+          log::event_id::own_proxy_addr_not_found,
+          fmt::format("Initialization failed: proxy {} ({}:{}) is not on this host: {} is not "
+                      "an address of this machine ({}:{})",
+                      s.app, s.self.host, s.self.sip_port, ip->to_string(), s.file,
+                      line == s.lines.end() ? 0 : line->second));
+    }
   }
   via_host_of(s);
   for (const auto& app : s.servers) {
