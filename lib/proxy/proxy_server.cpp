@@ -181,6 +181,35 @@ routing::pool_members pool_members_of(const config::settings& s) {
   return routing::pool_members(std::move(out));
 }
 
+// mgmt-address defaults to the section's host when a mgmt-token applies (else loopback):
+// a host name there is resolved once, before binding and linking, for this instance and
+// for its peers. Without a token and without mgmt-address, says once that instances on
+// other hosts cannot link with this one.
+void settle_mgmt_addresses(config::settings& s) {
+  std::vector<config::proxy_app*> apps{&s.self};
+  for (auto& q : s.proxies) apps.push_back(&q);
+  for (config::proxy_app* p : apps) {
+    asio::ip::address ip;
+    if (!p->mgmt_port || p->mgmt_address_set || transport::parse_ip(p->mgmt_address, ip)) continue;
+    if (auto a = resolve_configured(s.dns_server, p->mgmt_address)) {
+      p->mgmt_address = a->to_string();
+    } else if (p == &s.self) {
+      throw startup_error(
+          log::event_id::mgmt_listener_cannot_start,
+          fmt::format("Cannot start Mgmt listener: host '{}' does not resolve (mgmt-address is "
+                      "not set, so the management port binds on the host when mgmt-token is "
+                      "set); set mgmt-address (mgmt-port = {})",
+                      p->mgmt_address, *p->mgmt_port));
+    }
+  }
+  if (s.self.mgmt_port && !s.self.mgmt_address_set && s.mgmt_token.empty())
+    log::standard(
+        "management port on {} (mgmt-address not set, no mgmt-token): SIP Proxy instances on "
+        "other hosts cannot link with this one; set mgmt-token to bind it on host {}, or set "
+        "mgmt-address",
+        s.self.mgmt_address, s.self.host.empty() ? local_host_name() : s.self.host);
+}
+
 }  // namespace
 
 // Via host: sip-address, else the application's host (resolved with resolve-host).
@@ -373,6 +402,7 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   const auto& s = m.settings;
 
   preflight(s);
+  settle_mgmt_addresses(m.settings);
   std::string via_host = via_host_of(s);
 
   std::vector<routing::server_pair> pairs;
