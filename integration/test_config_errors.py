@@ -2,7 +2,8 @@
 stderr line (event 40003 with FILE:LINE and the option; the nearest name for
 an unknown option; the valid range for an out-of-range value), 40006 when the
 SIP port is taken, 40000/40003 for an application not in the file, 40000 for
-an instance the pool does not list or whose host is not this machine."""
+an instance the pool does not list or whose host is not this machine, 40005
+when resolve-host = true and the host's name does not resolve."""
 
 from __future__ import annotations
 
@@ -156,6 +157,26 @@ def test_instance_on_another_host_is_40000(sipproxyd_bin, tmp_path, port):
     _, out, cfg = _run_fail(sipproxyd_bin, tmp_path, text)
     line = _error_line(out, "40000", ["SIPProxy_1", "192.0.2.1", f"{cfg.name}:{lineno}"])
     assert "not on this host" in line, line
+
+
+UNRESOLVABLE = "sipproxy-host.invalid"  # RFC 6761: a name that never resolves
+
+
+def test_resolve_host_that_cannot_resolve_is_40005(sipproxyd_bin, tmp_path, port, deploy):
+    """The guide's resolve-host = true puts the resolved IP of the host in Via; when the
+    host's name does not resolve the daemon cannot start: 40005 naming the host, exit 1.
+    The same file with resolve-host = false starts (Via carries the name), so the exit
+    comes from the look-up that resolve-host asks for."""
+    text = _config(port, replace=(r"^host = 127\.0\.0\.1$", f"host = {UNRESOLVABLE}"),
+                   sipproxy_extra=[("resolve-host", "true")])
+    rc, out, _ = _run_fail(sipproxyd_bin, tmp_path, text)
+    assert rc == 1, f"exit {rc}, not 1:\n{out}"
+    line = _error_line(out, "40005", [UNRESOLVABLE])
+    assert "resolve-host" in line, line
+    # resolve-host = false: the name goes in Via as it is, and the daemon serves.
+    proxy = deploy(config_text=text.replace("resolve-host = true", "resolve-host = false"))
+    assert "40005" not in proxy.log_text(), helpers.tail(proxy.log_path)
+    assert f"Via {UNRESOLVABLE}:" in proxy.log_text(), helpers.tail(proxy.log_path)
 
 
 def test_missing_config_file(sipproxyd_bin, tmp_path):
