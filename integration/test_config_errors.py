@@ -169,10 +169,12 @@ def test_resolve_host_that_cannot_resolve_is_40005(sipproxyd_bin, tmp_path, port
     comes from the look-up that resolve-host asks for."""
     text = _config(port, replace=(r"^host = 127\.0\.0\.1$", f"host = {UNRESOLVABLE}"),
                    sipproxy_extra=[("resolve-host", "true")])
-    rc, out, _ = _run_fail(sipproxyd_bin, tmp_path, text)
+    host_line = _line_of(text, rf"host\s*=\s*{re.escape(UNRESOLVABLE)}")
+    option_line = _line_of(text, r"resolve-host\s*=")
+    rc, out, cfg = _run_fail(sipproxyd_bin, tmp_path, text)
     assert rc == 1, f"exit {rc}, not 1:\n{out}"
-    line = _error_line(out, "40005", [UNRESOLVABLE])
-    assert "resolve-host" in line, line
+    _error_line(out, "40005", [UNRESOLVABLE, f"resolve-host = true at {cfg}:{option_line}",
+                               f"host at {cfg}:{host_line}"])
     # resolve-host = false: the name goes in Via as it is, and the daemon serves.
     proxy = deploy(config_text=text.replace("resolve-host = true", "resolve-host = false"))
     assert "40005" not in proxy.log_text(), helpers.tail(proxy.log_path)

@@ -218,10 +218,18 @@ static std::string via_host_of(const config::settings& s) {
   std::string host = s.self.host.empty() ? local_host_name() : s.self.host;
   if (!s.resolve_host) return host;
   auto ip = resolve_blocking(host);
-  if (!ip)
+  if (!ip) {
+    auto at = [&s](const char* option) {
+      auto it = s.lines.find(option);
+      return it == s.lines.end() || it->second == 0 ? std::string()
+                                                    : fmt::format(" at {}:{}", s.file, it->second);
+    };
     throw startup_error(
         log::event_id::host_not_resolved,
-        fmt::format("Cannot resolve SIP Proxy host '{}' (resolve-host = true)", host));
+        fmt::format("Cannot resolve SIP Proxy host '{}' (resolve-host = true{}; host{}): the "
+                    "Via needs its address",
+                    host, at("resolve-host"), s.self.host.empty() ? " not set" : at("host")));
+  }
   return ip->to_string();
 }
 
