@@ -83,6 +83,9 @@ def test_token_without_mgmt_address_binds_the_host_and_links(two_hosts):
         assert not ha.log_lines(inst, CANNOT_LINK), helpers.tail(inst.log_path)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", i2.mgmt_port), timeout=2).close()
+    # sipproxyctl --config finds the instance where the daemon bound it.
+    r = mu.ctl("--config", str(i3.config_path), "--app", "SIPProxy_3", "status", as_json=True)
+    assert r.rc == 0 and r.json()["application"] == "SIPProxy_3", str(r)
 
 
 def test_no_token_keeps_loopback_and_says_so_once(deploy, fake_server):
