@@ -1,7 +1,9 @@
 """Bad deployment files and start-up failures: a non-zero exit and one clear
 stderr line (event 40003 with FILE:LINE and the option; the nearest name for
 an unknown option; the valid range for an out-of-range value), 40006 when the
-SIP port is taken, 40000/40003 for an application not in the file."""
+SIP port is taken, 40000/40003 for an application not in the file, 40000 for
+an instance the pool does not list or whose host is not this machine, 40005
+when resolve-host = true and the host's name does not resolve."""
 
 from __future__ import annotations
 
@@ -84,6 +86,8 @@ OUT_OF_RANGE = [
     ("max-registrations-per-aor", "many", ["0"]),
     ("resolve-host", "maybe", ["true", "false"]),
     ("oos-check", "five", ["0", "300"]),
+    ("geo-location", "us-east", ["letters", "digits"]),  # the guide: alphanumeric
+    ("geo-location", "dc_1", ["letters", "digits"]),
 ]
 
 
@@ -119,12 +123,62 @@ def test_boundary_values_are_accepted(deploy, port):
     ])
 
 
+def test_sip_server_geo_location_must_be_alphanumeric(sipproxyd_bin, tmp_path, port):
+    text = _config(port, server_extra=[("geo-location", "dc.west")])
+    lineno = _line_of(text, r"geo-location\s*=")
+    _, out, cfg = _run_fail(sipproxyd_bin, tmp_path, text)
+    line = _error_line(out, "40003", [f"{cfg.name}:{lineno}", "SIPServer_A", "dc.west"])
+    assert "letters and digits" in line, line
+
+
 def test_app_not_in_file(sipproxyd_bin, tmp_path, port):
     text = _config(port)
     _, out, _ = _run_fail(sipproxyd_bin, tmp_path, text, app="SIPProxy_9")
     assert "40000" in out or "40003" in out, \
         f"--app SIPProxy_9 (not in the file): no 40000/40003 event:\n{out}"
     assert "SIPProxy_9" in out, f"the message should name the missing application:\n{out}"
+
+
+def test_instance_not_listed_is_40000(sipproxyd_bin, tmp_path, port):
+    """The guide's 40000, first form: sipproxy-applications does not name this instance."""
+    text = _config(port, replace=(r"^sipproxy-applications = .*$",
+                                  "sipproxy-applications = SIPProxy_2"),
+                   extra_text="[SIPProxy_2]\ntype = sip-proxy\nhost = 127.0.0.1\n")
+    _, out, cfg = _run_fail(sipproxyd_bin, tmp_path, text)
+    _error_line(out, "40000", ["SIPProxy_1", "sipproxy-applications"])
+
+
+def test_instance_on_another_host_is_40000(sipproxyd_bin, tmp_path, port):
+    """The guide's 40000: "proxy address (host:port) is not found in the list". The
+    instance's section gives a host that is not this machine (192.0.2.1, TEST-NET-1): the
+    address the deployment lists for it is not the one it runs on."""
+    text = _config(port, replace=(r"^host = 127\.0\.0\.1$", "host = 192.0.2.1"))
+    lineno = _line_of(text, r"host\s*=\s*192")
+    _, out, cfg = _run_fail(sipproxyd_bin, tmp_path, text)
+    line = _error_line(out, "40000", ["SIPProxy_1", "192.0.2.1", f"{cfg.name}:{lineno}"])
+    assert "not on this host" in line, line
+
+
+UNRESOLVABLE = "sipproxy-host.invalid"  # RFC 6761: a name that never resolves
+
+
+def test_resolve_host_that_cannot_resolve_is_40005(sipproxyd_bin, tmp_path, port, deploy):
+    """The guide's resolve-host = true puts the resolved IP of the host in Via; when the
+    host's name does not resolve the daemon cannot start: 40005 naming the host, exit 1.
+    The same file with resolve-host = false starts (Via carries the name), so the exit
+    comes from the look-up that resolve-host asks for."""
+    text = _config(port, replace=(r"^host = 127\.0\.0\.1$", f"host = {UNRESOLVABLE}"),
+                   sipproxy_extra=[("resolve-host", "true")])
+    host_line = _line_of(text, rf"host\s*=\s*{re.escape(UNRESOLVABLE)}")
+    option_line = _line_of(text, r"resolve-host\s*=")
+    rc, out, cfg = _run_fail(sipproxyd_bin, tmp_path, text)
+    assert rc == 1, f"exit {rc}, not 1:\n{out}"
+    _error_line(out, "40005", [UNRESOLVABLE, f"resolve-host = true at {cfg}:{option_line}",
+                               f"host at {cfg}:{host_line}"])
+    # resolve-host = false: the name goes in Via as it is, and the daemon serves.
+    proxy = deploy(config_text=text.replace("resolve-host = true", "resolve-host = false"))
+    assert "40005" not in proxy.log_text(), helpers.tail(proxy.log_path)
+    assert f"Via {UNRESOLVABLE}:" in proxy.log_text(), helpers.tail(proxy.log_path)
 
 
 def test_missing_config_file(sipproxyd_bin, tmp_path):

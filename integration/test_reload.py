@@ -1,6 +1,6 @@
 """SIGHUP re-reads the deployment file: oos-check, oos-force,
-overload-ctrl-dialog-rate and load-balancing take effect at once, each change
-logged as "reload: option 'X' changed"."""
+overload-ctrl-dialog-rate, load-balancing and feature-server-address take
+effect at once, each change logged as "reload: option 'X' changed"."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import re
 import signal
 
 import ha
+from fakes import sipmsg
+from fakes.registrar_server import RegistrarPolicy
+from test_mwi import register, subscribe, transact
 
 
 def _rewrite(proxy, option: str, old: str | None, new: str) -> None:
@@ -115,3 +118,37 @@ def test_sighup_changes_load_balancing(deploy, fake_server, sip_client):
     assert any(x == y for x, y in zip(names, names[1:])), \
         f"after the reload to random the pairs still alternate like round-robin: {names}"
     assert a.name in names and b.name in names, f"random balancing used one pair only: {names}"
+
+
+def test_sighup_moves_new_mwi_subscriptions_to_the_new_feature_server(deploy, fake_server,
+                                                                      sip_client):
+    """The guide: feature-server-address "Changes Take Effect: Immediately". After a
+    reload that names another Feature Server, a new message-summary SUBSCRIBE goes to
+    the new one and not to the old."""
+    sip_server = fake_server(name="sip-server", on_request=RegistrarPolicy())
+    fs_old = fake_server(name="feature-server-old")
+    fs_new = fake_server(name="feature-server-new")
+    proxy = deploy(server_port=sip_server.port,
+                   sipproxy_extra={"feature-server-address": f"127.0.0.1:{fs_old.port}"})
+    c = sip_client(proxy.addr)
+    register(c, proxy)
+    first = subscribe(c, proxy)
+    first_cid = sipmsg.parse(first).call_id
+    first_ok = transact(c, first)
+    assert first_ok.status == 200, first_ok.text
+    fs_old.wait_request("SUBSCRIBE", lambda m: m.call_id == first_cid, timeout=5)
+
+    _rewrite(proxy, "feature-server-address", None, f"127.0.0.1:{fs_new.port}")
+    _sighup(proxy)
+    ha.wait_log(proxy, r"reload: option 'feature-server-address' changed", timeout=5)
+    ha.wait_log(proxy, r"reload of .* done", timeout=5)
+
+    second = subscribe(c, proxy)
+    second_cid = sipmsg.parse(second).call_id
+    ok = transact(c, second)
+    assert ok.status == 200, ok.text
+    fs_new.wait_request("SUBSCRIBE", lambda m: m.call_id == second_cid, timeout=5)
+    assert not ha.got(fs_old, "SUBSCRIBE", second_cid), \
+        f"a SUBSCRIBE after the reload went to the old Feature Server:\n{fs_old.dump()}"
+
+    assert proxy.proc.poll() is None, "the proxy exited on SIGHUP"

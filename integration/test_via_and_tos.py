@@ -5,7 +5,8 @@
   sip-address set: that address, whatever resolve-host says.
 * sip-ip-tos = 0xB8 (DiffServ EF): the TOS byte of the datagrams the proxy
   sends (read with IP_RECVTOS on the receiving socket), over UDP; unset (256):
-  the system's default, 0.
+  the system's default, 0. The same over TCP: the TOS of the SYN of the
+  connection the proxy opens to a SIP Server (IP_PKTOPTIONS on the accepted socket).
 
 Everything on loopback; every wait is bounded.
 """
@@ -13,6 +14,7 @@ Everything on loopback; every wait is bounded.
 from __future__ import annotations
 
 import socket
+import struct
 import time
 
 import pytest
@@ -83,3 +85,63 @@ def test_sip_ip_tos_on_sent_datagrams(tos, expected, deploy, fake_server):
     extra = [f"sip-ip-tos = {tos}"] if tos is not None else []
     proxy = start(deploy, fake, host="127.0.0.1", extra=extra + ["sip-address = 127.0.0.1"])
     assert tos_of_answer(proxy.proxy_port) == expected
+
+
+
+
+IP_PKTOPTIONS = 9  # Linux <linux/in.h>: the control messages a stream socket kept
+
+
+def tos_of_pktoptions(conn: socket.socket) -> int:
+    """The IP_TOS that Linux kept for an accepted TCP socket whose listener had IP_RECVTOS:
+    the TOS byte of the connection's SYN."""
+    raw = conn.getsockopt(socket.IPPROTO_IP, IP_PKTOPTIONS, 256)
+    header = socket.CMSG_LEN(0)
+    i = 0
+    while i + header <= len(raw):
+        length, level, kind = struct.unpack_from("@Nii", raw, i)
+        if length < header:
+            break
+        if level == socket.IPPROTO_IP and kind == socket.IP_TOS:
+            return raw[i + header]
+        i += socket.CMSG_SPACE(length - header)
+    raise AssertionError(f"no IP_TOS in IP_PKTOPTIONS of the TCP connection: {raw!r}")
+
+
+@pytest.mark.parametrize("tos, expected", [("0xB8", 0xB8), ("64", 0x40), (None, 0)])
+def test_sip_ip_tos_on_tcp(tos, expected, deploy, sip_client):
+    """sip-ip-tos on the TCP connections the proxy opens: the SIP Server is reached with
+    ;transport=tcp, and the server side reads the TOS of the proxy's SYN (Linux keeps the
+    first segment's TOS for a socket accepted on a listener with IP_RECVTOS). The request
+    the connection then carries is the one the client sent, so the connection is the
+    proxy's. 256 (unset) leaves the system's default, 0."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(5)
+    try:
+        server_port = listener.getsockname()[1]
+        proxy_port, mgmt_port = helpers.free_port(), helpers.free_port()
+        text = config(proxy_port, mgmt_port, server_port, host="127.0.0.1",
+                      extra=[f"sip-ip-tos = {tos}"] if tos is not None else [])
+        text = text.replace(f"primary = 127.0.0.1:{server_port}",
+                            f"primary = 127.0.0.1:{server_port};transport=tcp")
+        proxy = deploy(proxy_port=proxy_port, mgmt_port=mgmt_port, config_text=text)
+        c = sip_client(proxy.addr)
+        req = c.request("MESSAGE", "sip:bob@127.0.0.1", body="tos",
+                        extra=[("Content-Type", "text/plain")])
+        cid = sipmsg.parse(req).call_id
+        c.send(req)
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(5)
+            got = b""
+            while b"\r\n\r\n" not in got:
+                chunk = conn.recv(65535)
+                assert chunk, f"the proxy closed the connection: {got[:200]!r}"
+                got += chunk
+            assert got.startswith(b"MESSAGE ") and cid.encode() in got, got[:300]
+            assert tos_of_pktoptions(conn) == expected
+    finally:
+        listener.close()

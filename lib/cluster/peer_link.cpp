@@ -52,6 +52,7 @@ peer_link::peer_link(asio::io_context& io, pool& owner, peer_info info)
     : io_(io), owner_(owner), info_(std::move(info)), channel_(io.get_executor()), timer_(io) {}
 
 void peer_link::start() {
+  started_ = steady_clock::now();
   asio::co_spawn(io_, run(), asio::detached);
 }
 
@@ -86,11 +87,22 @@ void peer_link::wake() {
 }
 
 void peer_link::set_state(link_state s, const std::string& why) {
-  if (s == state_ && why == last_error_) return;
+  bool down = s == link_state::down;
+  // A peer that never linked and cannot be reached is not expected up until the grace
+  // after start has passed (the pool may be starting); then it is reported like any other.
+  bool expected_up = ever_up_ || !unreachable_ ||
+                     steady_clock::now() - started_ >= start_grace(owner_.timers().reconnect);
+  bool to_report = down && !reported_down_ && expected_up;
+  if (s == state_ && why == last_error_ && !to_report) return;
   link_state was = state_;
   state_ = s;
   since_ = steady_clock::now();
-  if (s == link_state::down) {
+  if (down && !reported_down_ && !expected_up) {
+    if (why != last_error_)
+      log::interaction("SIP Proxy instance {} not connected yet (it may still be starting): {}",
+                       info_.name, why);
+    last_error_ = why;
+  } else if (down) {
     bool new_reason = why != last_error_;
     last_error_ = why;
     if (reported_down_ && new_reason) {
@@ -125,6 +137,7 @@ asio::awaitable<void> peer_link::run() {
   const std::chrono::milliseconds first = owner_.timers().reconnect;
   std::chrono::milliseconds backoff = first;
   while (!stopped_) {
+    unreachable_ = false;
     std::string why = co_await session();
     if (stopped_) break;
     if (state_ == link_state::up || state_ == link_state::syncing) backoff = first;
@@ -138,8 +151,10 @@ asio::awaitable<std::string> peer_link::session() {
   auto deadline = owner_.response_deadline();
   if (state_ != link_state::down) set_state(link_state::connecting);
   if (std::string e = co_await channel_.connect(info_.mgmt, owner_.client_side_port(), deadline);
-      !e.empty())
+      !e.empty()) {
+    unreachable_ = true;
     co_return "cannot connect to its management port: " + e;
+  }
   std::string reply, error;
   auto t0 = steady_clock::now();
   if (std::string e =

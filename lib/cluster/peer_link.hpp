@@ -6,6 +6,7 @@
 // are compared and a second mismatch in a row exchanges the states again. An idle link
 // sends a heartbeat (peer-digest) every 2 s. A peer that does not answer in time is
 // marked disconnected (event 40002, an alarm) and retried after 1, 2, 4, then every 5 s.
+// A peer that never linked and cannot be connected to is reported only after start_grace.
 // (These periods are the pool's config::test_timers: the real values unless the tests
 // shorten them.)
 // Changes made while the link is down stay queued (at most down_queue_cap; beyond it the
@@ -40,6 +41,12 @@ inline constexpr std::size_t batch_bytes = 48 * 1024;  // per update (the mgmt l
 inline constexpr std::size_t outbox_cap = 200000;      // beyond it: a full exchange instead
 inline constexpr std::size_t down_queue_cap = 20000;   // the same while the link is down
 
+// How long after start a peer that never linked may stay unreachable before 40002: ten
+// reconnect waits (10 s with the real timers), time for a whole pool to start.
+constexpr std::chrono::milliseconds start_grace(std::chrono::milliseconds reconnect) {
+  return reconnect * 10;
+}
+
 enum class link_state { connecting, syncing, up, down };
 std::string_view link_state_name(link_state s);
 
@@ -62,6 +69,8 @@ class peer_link {
 
   const peer_info& info() const { return info_; }
   link_state state() const { return state_; }
+  // Down and reported with 40002 (not a peer still expected to come up with the pool).
+  bool reported_down() const { return reported_down_; }
   std::size_t queue_length() const { return outbox_.size(); }
   nlohmann::json status() const;
 
@@ -92,6 +101,10 @@ class peer_link {
   link_state state_ = link_state::connecting;
   bool ever_up_ = false;
   bool reported_down_ = false;
+  // While a pool starts, its instances come up one by one: a peer that never linked and
+  // cannot be reached is reported (40002) only once the start grace has passed.
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  bool unreachable_ = false;  // the last session failed to connect at all
   std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
   std::string last_error_;
   struct queued {

@@ -283,7 +283,7 @@ json pool::peers() const {
 std::vector<std::string> pool::alarms() const {
   std::vector<std::string> out;
   for (const auto& l : links_) {
-    if (l->state() != link_state::down) continue;
+    if (l->state() != link_state::down || !l->reported_down()) continue;
     json s = l->status();
     out.push_back(fmt::format(
         "40002 SPR_OTHER_PROXY_INSTANCE_DISCONNECTED: SIP Proxy instance {} "

@@ -164,6 +164,10 @@ sip_server_app load_server(const std::string& path, const section& s) {
     } else if (key == "backup") {
       if (!e.value.empty()) app.backup = parse_member(path, s.name, key, e);
     } else if (key == "geo-location") {
+      if (!is_word(e.value))
+        throw config_error(path, e.line,
+                           fmt::format("[{}] geo-location = '{}' is not valid; valid values: {}",
+                                       s.name, e.value, describe_range(*find_option(key))));
       app.geo_location = e.value;
     } else {
       throw config_error(path, e.line,
@@ -282,8 +286,18 @@ settings load_deployment_text(const std::string& text, const std::string& path,
       if (key == "sip-port") p.sip_port = static_cast<std::uint16_t>(to_int(e.value));
       if (key == "mgmt-port") p.mgmt_port = static_cast<std::uint16_t>(to_int(e.value));
       if (key == "http-port") p.http_port = static_cast<std::uint16_t>(to_int(e.value));
-      if (key == "mgmt-address") p.mgmt_address = e.value;
+      if (key == "mgmt-address") {
+        p.mgmt_address = e.value;
+        p.mgmt_address_set = true;
+      }
     }
+    // Without mgmt-address, a section with a mgmt-token (its own or [sipproxy]'s) binds
+    // its management port on its host, so that instances on other hosts can link.
+    const auto& token_entries = sec.entries.count("mgmt-token") ? sec.entries : common->entries;
+    auto token = token_entries.find("mgmt-token");
+    if (!p.mgmt_address_set && !p.host.empty() && token != token_entries.end() &&
+        !token->second.value.empty())
+      p.mgmt_address = p.host;
     s.proxies.push_back(p);
   }
 
@@ -311,6 +325,7 @@ settings load_deployment_text(const std::string& text, const std::string& path,
       }
     }
   }
+  if (!s.self.mgmt_address_set) s.values["mgmt-address"] = s.self.mgmt_address;
   derive_typed(s);
 
   if (!s.dns_server.empty()) {

@@ -31,7 +31,7 @@ constexpr std::array<option_spec, 38> table{{
    "The pool's DNS A name as host:port; put in Record-Route so in-dialog requests reach any instance."},
   {"feature-server-address", "", vk::host_port, 0, 0, "", te::immediately, ap::cluster, sc::deployment,
    "FQDN:port of the SIP Feature Server / voicemail that receives MWI SUBSCRIBEs."},
-  {"geo-location", "", vk::text, 0, 0, "", te::after_restart, ap::both, sc::deployment,
+  {"geo-location", "", vk::word, 0, 0, "", te::after_restart, ap::both, sc::deployment,
    "Data center this proxy belongs to; cluster mode prefers SIP Servers of the same location."},
   {"internal-domain", "", vk::text, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "The pool's DNS SRV name; requests to this domain are addressed to the proxy."},
@@ -102,7 +102,7 @@ constexpr std::array<option_spec, 38> table{{
   {"http-port", "", vk::integer, 1, 65535, "", te::after_restart, ap::both, sc::application,
    "Optional HTTP interface port (status, metrics)."},
   {"mgmt-address", "127.0.0.1", vk::text, 0, 0, "", te::after_restart, ap::both, sc::application,
-   "Address the management and HTTP ports bind to."},
+   "Address the management and HTTP ports bind to; unset: host when mgmt-token is set, else 127.0.0.1."},
 }};
 // clang-format on
 
@@ -153,6 +153,8 @@ std::string describe_range(const option_spec& spec) {
       return "host:port";
     case value_kind::key128:
       return "32 hexadecimal digits (a 128-bit key)";
+    case value_kind::word:
+      return "letters and digits (A-Z, a-z, 0-9)";
     case value_kind::text:
       // A text option whose form the loader checks (shared-storage) names it in `choices`.
       return spec.choices.empty() ? "any string" : std::string(spec.choices);
@@ -182,6 +184,14 @@ std::string_view describe_mode(applies_to mode) {
       return "cluster";
   }
   return {};
+}
+
+bool is_word(std::string_view value) {
+  for (char c : value) {
+    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!ok) return false;
+  }
+  return true;
 }
 
 std::optional<std::string> check_value(const option_spec& spec, std::string_view value) {
@@ -231,6 +241,9 @@ std::optional<std::string> check_value(const option_spec& spec, std::string_view
             value.size(), describe_range(spec));
       return std::nullopt;
     }
+    case value_kind::word:
+      if (is_word(value)) return std::nullopt;
+      return fmt::format("'{}' is not valid; valid values: {}", value, describe_range(spec));
     case value_kind::list:
     case value_kind::text:
       return std::nullopt;

@@ -12,7 +12,8 @@
 
 namespace sipproxy::config {
 
-enum class value_kind { integer, boolean, text, list, host_port, choice, key128 };
+// word: letters and digits only (the seed's "any alphanumeric string"), or empty.
+enum class value_kind { integer, boolean, text, list, host_port, choice, key128, word };
 enum class takes_effect { immediately, after_restart, next_register };
 // The mode the seed documents an option for ("Standalone only", "Cluster only"). sipproxy
 // reads every option in both modes where it has a meaning; this records the contract.
@@ -37,13 +38,16 @@ struct option_spec {
 std::span<const option_spec> options();
 const option_spec* find_option(std::string_view name);
 
-// The valid values in words: "0-300", "true, false", "0, 10", "any string".
+// The valid values in words: "0-300", "true, false", "0, 10", "any string", "letters and digits".
 std::string describe_range(const option_spec& spec);
 std::string_view describe_effect(takes_effect effect);
 std::string_view describe_mode(applies_to mode);
 
 // A decimal, or 0x-prefixed hexadecimal (the seed writes TOS values as 0xB8), integer.
 std::optional<std::int64_t> parse_integer(std::string_view text);
+
+// Letters and digits only (empty included): the form of a geo-location.
+bool is_word(std::string_view value);
 
 // Checks a value against the spec; the reason when it does not fit.
 std::optional<std::string> check_value(const option_spec& spec, std::string_view value);

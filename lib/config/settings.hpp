@@ -34,7 +34,11 @@ struct proxy_app {
   std::uint16_t sip_port = 5060;
   std::optional<std::uint16_t> mgmt_port;
   std::optional<std::uint16_t> http_port;
+  // Where the management and HTTP ports bind: the section's mgmt-address; without one,
+  // its host when a mgmt-token applies to it (peers on other hosts can link), else
+  // loopback. A host name here is resolved at startup.
   std::string mgmt_address = "127.0.0.1";
+  bool mgmt_address_set = false;  // mgmt-address is in the section
 };
 
 struct settings {

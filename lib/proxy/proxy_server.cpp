@@ -30,6 +30,7 @@
 #include "proxy/management.hpp"
 #include "proxy/proxy_core.hpp"
 #include "sip/cseq.hpp"
+#include "transport/socket_options.hpp"
 #include "transport/transport_manager.hpp"
 #include "txn/asio_timer_driver.hpp"
 #include "txn/transaction_layer.hpp"
@@ -180,6 +181,35 @@ routing::pool_members pool_members_of(const config::settings& s) {
   return routing::pool_members(std::move(out));
 }
 
+// mgmt-address defaults to the section's host when a mgmt-token applies (else loopback):
+// a host name there is resolved once, before binding and linking, for this instance and
+// for its peers. Without a token and without mgmt-address, says once that instances on
+// other hosts cannot link with this one.
+void settle_mgmt_addresses(config::settings& s) {
+  std::vector<config::proxy_app*> apps{&s.self};
+  for (auto& q : s.proxies) apps.push_back(&q);
+  for (config::proxy_app* p : apps) {
+    asio::ip::address ip;
+    if (!p->mgmt_port || p->mgmt_address_set || transport::parse_ip(p->mgmt_address, ip)) continue;
+    if (auto a = resolve_configured(s.dns_server, p->mgmt_address)) {
+      p->mgmt_address = a->to_string();
+    } else if (p == &s.self) {
+      throw startup_error(
+          log::event_id::mgmt_listener_cannot_start,
+          fmt::format("Cannot start Mgmt listener: host '{}' does not resolve (mgmt-address is "
+                      "not set, so the management port binds on the host when mgmt-token is "
+                      "set); set mgmt-address (mgmt-port = {})",
+                      p->mgmt_address, *p->mgmt_port));
+    }
+  }
+  if (s.self.mgmt_port && !s.self.mgmt_address_set && s.mgmt_token.empty())
+    log::standard(
+        "management port on {} (mgmt-address not set, no mgmt-token): SIP Proxy instances on "
+        "other hosts cannot link with this one; set mgmt-token to bind it on host {}, or set "
+        "mgmt-address",
+        s.self.mgmt_address, s.self.host.empty() ? local_host_name() : s.self.host);
+}
+
 }  // namespace
 
 // Via host: sip-address, else the application's host (resolved with resolve-host).
@@ -188,10 +218,18 @@ static std::string via_host_of(const config::settings& s) {
   std::string host = s.self.host.empty() ? local_host_name() : s.self.host;
   if (!s.resolve_host) return host;
   auto ip = resolve_blocking(host);
-  if (!ip)
+  if (!ip) {
+    auto at = [&s](const char* option) {
+      auto it = s.lines.find(option);
+      return it == s.lines.end() || it->second == 0 ? std::string()
+                                                    : fmt::format(" at {}:{}", s.file, it->second);
+    };
     throw startup_error(
         log::event_id::host_not_resolved,
-        fmt::format("Cannot resolve SIP Proxy host '{}' (resolve-host = true)", host));
+        fmt::format("Cannot resolve SIP Proxy host '{}' (resolve-host = true{}; host{}): the "
+                    "Via needs its address",
+                    host, at("resolve-host"), s.self.host.empty() ? " not set" : at("host")));
+  }
   return ip->to_string();
 }
 
@@ -229,6 +267,20 @@ void preflight(const config::settings& s) {
                       "sipproxy-applications ({}:{})",
                       s.app, s.self.host.empty() ? local_host_name() : s.self.host, s.self.sip_port,
                       s.file, s.lines.at("sipproxy-applications")));
+  }
+  // ... and its host:port must be this host's: the section's `host` names an address of
+  // this machine (a name that does not resolve is left to resolve-host and 40005).
+  if (!s.self.host.empty()) {
+    auto ip = resolve_blocking(s.self.host);
+    if (ip && !transport::is_local_address(*ip)) {
+      auto line = s.lines.find("host");
+      throw startup_error(
+          log::event_id::own_proxy_addr_not_found,
+          fmt::format("Initialization failed: proxy {} ({}:{}) is not on this host: {} is not "
+                      "an address of this machine ({}:{})",
+                      s.app, s.self.host, s.self.sip_port, ip->to_string(), s.file,
+                      line == s.lines.end() ? 0 : line->second));
+    }
   }
   via_host_of(s);
   for (const auto& app : s.servers) {
@@ -358,6 +410,7 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   const auto& s = m.settings;
 
   preflight(s);
+  settle_mgmt_addresses(m.settings);
   std::string via_host = via_host_of(s);
 
   std::vector<routing::server_pair> pairs;

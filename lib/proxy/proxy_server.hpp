@@ -26,7 +26,8 @@ class startup_error : public std::runtime_error {
 };
 
 // The checks startup makes before binding, without binding: this instance is in the
-// pool (40000), the host names resolve (40005, 40003). Throws startup_error.
+// pool and its host is an address of this machine (40000), the host names resolve (40005, 40003).
+// Throws startup_error.
 void preflight(const config::settings& settings);
 
 struct server_options {

@@ -35,6 +35,11 @@ void tcp_connection::start() {
 
 void tcp_connection::connect(const tcp::endpoint& remote) {
   remote_ = remote;
+  // TOS before the SYN, so that every segment of the connection carries it (and a receiver
+  // that reads the TOS of the connection's first segment sees it).
+  boost::system::error_code open_ec;
+  socket_.open(remote.protocol(), open_ec);
+  if (!open_ec) apply_tos(socket_.native_handle(), remote.address().is_v4(), limits_.tos);
   idle_.expires_after(limits_.connect_timeout);
   idle_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec && !self->connected_) self->stop();

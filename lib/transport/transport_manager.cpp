@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "log/logger.hpp"
+#include "transport/socket_options.hpp"
 
 namespace sipproxy::transport {
 
@@ -43,6 +44,8 @@ std::string transport_manager::listen(const listen_options& options) {
     tcp::endpoint ep(a, options.port);
     acc->open(ep.protocol(), ec);
     if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
+    // On the listener too: its SYN-ACKs carry the TOS, and accepted sockets inherit it.
+    if (!ec) apply_tos(acc->native_handle(), a.is_v4(), options.tos);
     if (!ec && a.is_v6()) acc->set_option(asio::ip::v6_only(true), ec);
     if (!ec) acc->bind(ep, ec);
     if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);

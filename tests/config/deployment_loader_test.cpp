@@ -138,6 +138,39 @@ TEST(deployment_loader, self_application) {
   EXPECT_FALSE(other.self.mgmt_port);
 }
 
+// Without mgmt-address, a section binds its management port on loopback unless a
+// mgmt-token applies to it (its own or [sipproxy]'s): then on its host, so that instances
+// on other hosts can link.
+TEST(deployment_loader, mgmt_address_defaults_to_host_with_a_token) {
+  auto lines = with(standalone, 8, "mgmt-token = s3cret");
+  lines.push_back("mgmt-port = 7002");
+  settings s = load_deployment_text(file(lines), "test.conf", "proxy1");
+  EXPECT_EQ(s.self.mgmt_address, "proxy1.example.com");
+  EXPECT_FALSE(s.self.mgmt_address_set);
+  EXPECT_EQ(s.values.at("mgmt-address"), "proxy1.example.com");
+  ASSERT_EQ(s.proxies.size(), 2u);
+  EXPECT_EQ(s.proxies[1].mgmt_address, "proxy2.example.com");  // a peer's, the same rule
+
+  // An explicit mgmt-address wins.
+  lines.push_back("mgmt-address = 127.0.0.2");
+  settings other = load_deployment_text(file(lines), "test.conf", "proxy2");
+  EXPECT_EQ(other.self.mgmt_address, "127.0.0.2");
+  EXPECT_TRUE(other.self.mgmt_address_set);
+  EXPECT_EQ(other.proxies[0].mgmt_address, "proxy1.example.com");
+}
+
+TEST(deployment_loader, mgmt_address_stays_on_loopback_without_a_token) {
+  settings s = load_deployment_text(file(standalone), "test.conf", "proxy1");
+  EXPECT_EQ(s.self.mgmt_address, "127.0.0.1");
+  EXPECT_EQ(s.values.at("mgmt-address"), "127.0.0.1");
+  // A token in one application's section applies to that section only.
+  auto lines = standalone;
+  lines.push_back("mgmt-token = s3cret");
+  settings t = load_deployment_text(file(lines), "test.conf", "proxy1");
+  EXPECT_EQ(t.self.mgmt_address, "127.0.0.1");
+  EXPECT_EQ(t.proxies[1].mgmt_address, "proxy2.example.com");
+}
+
 TEST(deployment_loader, application_section_overrides_sipproxy) {
   settings s = load_deployment_text(file(standalone), "test.conf", "proxy1");
   EXPECT_EQ(s.oos_check, 20);
@@ -176,6 +209,21 @@ TEST(deployment_loader, out_of_range_names_the_valid_range) {
   expect_error(with(standalone, 7, "resolve-host = yes"), "proxy1", 7, "true, false");
   expect_error(with(standalone, 2, "sipproxy-role = 5"), "proxy1", 2, "0, 10");
   expect_error(with(standalone, 23, "sip-port = 0"), "proxy1", 23, "1-65535");
+}
+
+// The guide: geo-location is "any alphanumeric string", in the proxy's options and in a
+// SIP Server's section alike.
+TEST(deployment_loader, geo_location_must_be_alphanumeric) {
+  expect_error(with(standalone, 8, "geo-location = us-east"), "proxy1", 8,
+               "option 'geo-location': 'us-east' is not valid; valid values: letters and digits");
+  expect_error(with(standalone, 25, "geo-location = dc 1"), "proxy1", 25, "letters and digits");
+  expect_error(with(standalone, 14, "geo-location = west.1"), "proxy1", 14,
+               "[SIP_Server_1] geo-location = 'west.1' is not valid; valid values: letters and "
+               "digits");
+  auto s = load_deployment_text(file(with(standalone, 8, "geo-location = DC2east")), "test.conf",
+                                "proxy1");
+  EXPECT_EQ(s.geo_location, "DC2east");
+  EXPECT_EQ(s.servers.at(0).geo_location, "west");
 }
 
 TEST(deployment_loader, duplicate_option) {

@@ -197,11 +197,21 @@ TEST(option_table, check_value_host_port) {
   EXPECT_TRUE(check_value(s, "[2001:db8::1]"));
 }
 
+TEST(option_table, geo_location_is_letters_and_digits) {
+  const auto& s = spec("geo-location");
+  EXPECT_EQ(s.kind, value_kind::word);
+  EXPECT_FALSE(check_value(s, ""));
+  EXPECT_FALSE(check_value(s, "dc1"));
+  EXPECT_FALSE(check_value(s, "EMEA2"));
+  for (const char* bad : {"dc-1", "dc_1", "dc 1", "dc.1", "dc/1", "\xc3\xa9t\xc3\xa9"})
+    EXPECT_TRUE(check_value(s, bad)) << bad;
+}
+
 TEST(option_table, describe_range_in_words) {
   EXPECT_EQ(describe_range(spec("oos-check")), "0-300");
   EXPECT_EQ(describe_range(spec("send-data-timeout")), "1-30000");
   EXPECT_EQ(describe_range(spec("resolve-host")), "true, false");
-  EXPECT_EQ(describe_range(spec("geo-location")), "any string");
+  EXPECT_EQ(describe_range(spec("geo-location")), "letters and digits (A-Z, a-z, 0-9)");
   EXPECT_EQ(describe_effect(takes_effect::immediately), "immediately");
   EXPECT_EQ(describe_effect(takes_effect::after_restart), "after restart");
 }
