@@ -400,7 +400,8 @@ class SippRun:
         self.errors = workdir / f"{self.name}.errors.log"
         self.stdout = workdir / f"{self.name}.out"
         # With trace_calls: SIPp's statistics CSV (final tally at exit), and the lines the
-        # scenario's <log> actions write for each call (sipp_stats.py reads both).
+        # scenario's <log> actions write for each call (sipp_stats.py reads both); its
+        # per-step message counts (-trace_counts) go into the report of a failed test.
         self.stat_file = workdir / f"{self.name}.stat.csv"
         self.calls_file = workdir / f"{self.name}.calls.log"
         self.timeout_s = timeout_s

@@ -1,6 +1,6 @@
 """What a SIPp run says about its own calls: the final row of its statistics CSV
-(-trace_stat), its per-message counters (-trace_counts) and the lines its scenario
-logged for each call (-trace_logs, `<log message="start|done [call_number] [call_id]">`).
+(-trace_stat) and the lines its scenario logged for each call (-trace_logs,
+`<log message="start|done [call_number] [call_id]">`).
 
 SIPp flushes each log line as it writes it, so a test that reads the log while the
 run goes on sees every line written before the read.
@@ -41,15 +41,6 @@ FAILURE_KINDS = ("FailedCannotSendMessage(C)", "FailedMaxUDPRetrans(C)", "Failed
 
 def failures_by_kind(stats: dict[str, str]) -> dict[str, int]:
     return {k: int(stats[k]) for k in FAILURE_KINDS if k in stats and int(stats[k])}
-
-
-def message_counts(path: Path) -> list[dict[str, str]]:
-    """The -trace_counts CSV, one row per scenario step (the last dump, which SIPp
-    rewrites as the run goes): "Name" plus columns such as "1_INVITE_Sent",
-    "3_180_Timeout" ... keyed here without the step prefix: each row gets the
-    columns of its own step as "Sent", "Retrans", "Recv", "Timeout", "Unexp"."""
-    rows = [r for r in csv.reader(path.read_text().splitlines(), delimiter=";") if r]
-    return [dict(zip(rows[0], r)) for r in rows[1:]] if rows else []
 
 
 @dataclass
