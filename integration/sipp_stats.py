@@ -9,6 +9,7 @@ run goes on sees every line written before the read.
 from __future__ import annotations
 
 import csv
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,3 +86,17 @@ def wait_calls(uac, pred, what: str, timeout: float) -> CallLog:
             raise AssertionError(f"not {what} within {timeout}s: {len(log.started)} calls "
                                  f"started, {len(log.done)} done")
         time.sleep(0.05)
+
+
+_UNEXPECTED = re.compile(r"Aborting call on unexpected message for Call-Id '[^']*': while "
+                         r"expecting '[^']*' \(index \d+\), received '([^\r\n]*)")
+
+
+def unexpected_messages(errors_path: Path) -> list[str]:
+    """The first line of each message that made SIPp abort a call as unexpected
+    (its -trace_err file), e.g. "SIP/2.0 503 Service Unavailable (...)"."""
+    try:
+        text = errors_path.read_text(errors="replace")
+    except FileNotFoundError:
+        return []
+    return _UNEXPECTED.findall(text)
