@@ -304,3 +304,26 @@ def invite_final(c: SipClient, call_id: str | None = None, extra: list | None = 
 def points_to(value: str | None, fake: FakeSipServer) -> bool:
     """True when a URI / name-addr (e.g. a Contact) names the fake's host:port."""
     return bool(value) and helpers.points_at(value, (fake.host, fake.port))
+
+
+# ---------------------------------------------------------------------------
+# SIP Server side
+# ---------------------------------------------------------------------------
+
+def server_in_dialog(fake: FakeSipServer, proxy: helpers.Deployment, call_id: str,
+                     method: str = "INFO", cseq: int = 101,
+                     timeout: float = 10.0) -> sipmsg.SipMessage:
+    """The fake SIP Server sends a request within a dialog it answered 200 (R-URI =
+    the caller's Contact, Route = the Record-Route set of the INVITE as it arrived,
+    over UDP) through the proxy, and returns the final response."""
+    inv = got(fake, "INVITE", call_id)
+    assert inv, f"{fake.name} has no INVITE {call_id}"
+    inv = inv[0].msg
+    ok = [sipmsg.parse(s[2]) for s in fake.sent if s[2].startswith(b"SIP/2.0 200")]
+    ok = [m for m in ok if m.call_id == call_id and m.cseq_method == "INVITE"]
+    assert ok, f"{fake.name} never answered INVITE {call_id} with 200"
+    req = sipmsg.request(method, sipmsg.uri_of(inv.get("Contact")), via=fake.via(),
+                         call_id=call_id, from_=ok[-1].get("To"), to=inv.get("From"), cseq=cseq,
+                         extra=[("Route", r) for r in inv.record_routes()])
+    fake.send(req, proxy.addr)
+    return fake.wait_response(call_id, method=method, final=True, timeout=timeout).msg

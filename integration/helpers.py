@@ -388,7 +388,8 @@ class SippRun:
     def __init__(self, workdir: Path, scenario: str, *, local_port: int | None = None,
                  remote: tuple[str, int] | None = None, transport: str = "UDP",
                  service: str = "bob", calls: int = 1, timeout_s: int = 20,
-                 name: str | None = None, extra: list[str] | None = None):
+                 name: str | None = None, extra: list[str] | None = None,
+                 trace_calls: bool = False):
         self.workdir = workdir
         self.scenario = SCENARIOS / scenario
         self.local_port = local_port or free_port()
@@ -398,6 +399,11 @@ class SippRun:
         self.messages = workdir / f"{self.name}.messages.log"
         self.errors = workdir / f"{self.name}.errors.log"
         self.stdout = workdir / f"{self.name}.out"
+        # With trace_calls: SIPp's statistics CSV (final tally at exit), and the lines the
+        # scenario's <log> actions write for each call (sipp_stats.py reads both); its
+        # per-step message counts (-trace_counts) go into the report of a failed test.
+        self.stat_file = workdir / f"{self.name}.stat.csv"
+        self.calls_file = workdir / f"{self.name}.calls.log"
         self.timeout_s = timeout_s
         args = [SIPP]
         if remote:
@@ -409,6 +415,9 @@ class SippRun:
                  "-trace_err", "-error_file", str(self.errors)]
         if remote:
             args += ["-s", service]
+        if trace_calls:
+            args += ["-trace_stat", "-stf", str(self.stat_file), "-trace_logs", "-log_file",
+                     str(self.calls_file), "-trace_counts"]
         args += extra or []
         self.args = args
         self.proc: subprocess.Popen | None = None
@@ -450,6 +459,20 @@ class SippRun:
     def poll(self) -> int | None:
         return None if self.proc is None else self.proc.poll()
 
+    def soft_stop(self) -> None:
+        """SIGUSR1, once: SIPp places no new call, lets the calls in progress finish
+        (each bounded by its scenario's timeouts) and exits with its final tally."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGUSR1)
+
+    def counts_file(self) -> Path | None:
+        """-trace_counts writes <scenario>_<pid>_counts.csv in the working directory."""
+        if self.proc is None:
+            return None
+        p = self.workdir / f"{self.scenario.stem}_{self.proc.pid}_counts.csv"
+        return p if p.exists() else None
+
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
@@ -459,9 +482,17 @@ class SippRun:
             self._out = None
 
     def report(self) -> str:
-        return (f"SIPp {self.name}: rc={self.poll()} cmd: {' '.join(self.args)}\n"
+        text = (f"SIPp {self.name}: rc={self.poll()} cmd: {' '.join(self.args)}\n"
                 f"errors:\n{tail(self.errors, 40)}\nmessages:\n{tail(self.messages, 120)}\n"
                 f"stdout tail:\n{tail(self.stdout, 15)}")
+        if self.stat_file.exists():
+            text += f"\nstatistics ({self.stat_file}):\n{tail(self.stat_file, 2)}"
+        if self.calls_file.exists():
+            text += f"\ncalls logged ({self.calls_file}):\n{tail(self.calls_file, 60)}"
+        counts = self.counts_file()
+        if counts:
+            text += f"\nmessage counts ({counts}):\n{tail(counts, 20)}"
+        return text
 
     def sent_and_received(self) -> str:
         return tail(self.messages, 400)
