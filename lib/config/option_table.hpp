@@ -12,7 +12,7 @@
 
 namespace sipproxy::config {
 
-enum class value_kind { integer, boolean, text, list, host_port, choice, key128 };
+enum class value_kind { integer, boolean, text, list, host_port, host_port_list, choice, key128 };
 enum class takes_effect { immediately, after_restart, next_register };
 // The mode the seed documents an option for ("Standalone only", "Cluster only"). sipproxy
 // reads every option in both modes where it has a meaning; this records the contract.
