@@ -58,7 +58,8 @@ std::string rr_value(const proxy_env& env, transport::protocol proto, const rr_f
   return v;
 }
 
-// A DN is a user part; keep only characters that need no escaping in a URI parameter.
+}  // namespace
+
 std::string safe_dn(std::string_view user) {
   std::string out;
   for (char c : user) {
@@ -69,7 +70,6 @@ std::string safe_dn(std::string_view user) {
   return out;
 }
 
-}  // namespace
 
 void decrement_max_forwards(sip::message& out) {
   if (sip::header* mf = out.first(sip::header_id::max_forwards)) {

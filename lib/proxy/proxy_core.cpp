@@ -419,6 +419,12 @@ void proxy_core::register_then_relay(response_context& rc, txn::txn_id client,
                              : std::string());
   registrar::cap_expires(*response,
                          static_cast<std::uint32_t>(env_.settings.registrar_default_timeout));
+  // The pair that accepted a DN's registration serves that DN: in-dialog requests whose
+  // own pair is gone find it by the DN (decide_target).
+  if (rc.pair && !env_.settings.standalone()) {
+    if (auto u = sip::parse_uri(reg.aor); u && !safe_dn(u->user).empty())
+      env_.sessions.record(routing::dn_session_key(safe_dn(u->user)), *rc.pair);
+  }
   // The phone learns of its registration (or removal) only once another instance can
   // serve it: the pool's confirmation comes now or later, on this same event loop.
   rc.awaiting_confirmation = true;
