@@ -240,7 +240,10 @@ std::optional<std::string> check_value(const option_spec& spec, std::string_view
               value, item.empty() ? " (an entry is empty)" : fmt::format(" ('{}')", item));
         for (auto s : seen) {
           if (s == item)
-            return fmt::format("'{}' is not valid: '{}' is listed twice", value, item);
+            return fmt::format(
+                "'{}' is not valid: '{}' is listed twice; valid values: host:port, or a "
+                "comma-separated list of different host:port",
+                value, item);
         }
         seen.push_back(item);
         if (comma == std::string_view::npos) break;
