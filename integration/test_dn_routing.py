@@ -162,3 +162,24 @@ def test_instance_without_the_dialogs_pair_routes_by_the_dn(pool, fake_server, s
     resp, got = bye_lands(d, [x, y, w])
     assert resp.status == 200, resp.text
     assert got == ["X"], f"BYE through the instance that does not know Y went to {got}"
+
+
+def test_a_call_id_cannot_read_or_write_a_dns_pair(deploy, fake_server, sip_client):
+    """The pair of DN 1001 is kept in the session table under a key no Call-ID
+    is (';' is not in RFC 3261's Call-ID grammar).  An endpoint whose INVITE
+    carries that key as its Call-ID is load-balanced like any new call: its
+    INVITE is not steered to the DN's pair (X, which took the REGISTER), and
+    the round-robin's next pick (Y) takes it."""
+    x = fake_server(name="X", on_request=RegistrarPolicy())
+    y = fake_server(name="Y", on_request=RegistrarPolicy())
+    proxy = ha.deploy_cluster(deploy, [ha.Pair("SIPServer_X", x), ha.Pair("SIPServer_Y", y)],
+                              sipproxy_extra={"oos-check": 0, "route-secret": SECRET})
+    c = sip_client(proxy.addr)
+    reg = register_request(c, proxy.hostport, "1001", f"sip:1001@127.0.0.1:{c.port}",
+                           contact_expires_=600)
+    assert c.transact(reg, timeout=10).status == 200
+    assert ha.where([x, y], "REGISTER", sipmsg.parse(reg).call_id) == ["X"]
+    forged, final = ha.invite_final(c, call_id="dn;1001")
+    assert final.status == 200, final.text
+    assert ha.where([x, y], "INVITE", forged) == ["Y"], \
+        "an INVITE whose Call-ID is a DN's key was routed by the DN's entry"

@@ -30,6 +30,21 @@ TEST(route_signer, its_own_signature_verifies) {
   EXPECT_TRUE(verifies(s, fs));
 }
 
+TEST(route_signer, the_pair_name_and_the_feature_server_are_bound) {
+  route_signer s(key_a);
+  std::string base = "sip:10.0.0.1:5060;lr;sps=1;spm=p;spn=SIPServer_B;dn=1000";
+  std::string sig = signed_uri(s, base).substr(base.size());
+  EXPECT_TRUE(verifies(s, base + sig));
+  EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=1;spm=p;spn=SIPServer_A;dn=1000" + sig));
+  EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=1;spm=p;dn=1000" + sig));  // removed
+  std::string fs = "sip:10.0.0.1:5060;lr;fs=10.0.0.9:5080;dn=1000";
+  std::string fs_sig = signed_uri(s, fs).substr(fs.size());
+  EXPECT_TRUE(verifies(s, fs + fs_sig));
+  // A dialog with one Feature Server cannot be pointed at another.
+  EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;fs=10.0.0.8:5080;dn=1000" + fs_sig));
+  EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;fs;dn=1000" + fs_sig));
+}
+
 TEST(route_signer, a_uri_without_sig_does_not_verify) {
   route_signer s(key_a);
   EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;fs"));
