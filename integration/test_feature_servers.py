@@ -32,6 +32,7 @@ from fakes import sipmsg
 from fakes.registrar_server import RegistrarPolicy
 from fakes.sip_server_process import SipServerProcess
 from test_mwi import register, subscribe, transact
+from test_sipprobe import probe_json, sipprobe_bin  # noqa: F401 (fixture)
 
 PROBE_BOUND = 15.0   # oos-check 1: two unanswered probes, with a wide margin
 
@@ -255,3 +256,21 @@ def test_malformed_feature_server_list_is_a_config_error(sipproxyd_bin, tmp_path
         line = next((ln for ln in out.splitlines() if "40003" in ln), "")
         assert f"{cfg.name}:{lineno}" in line and "feature-server-address" in line, out
         assert "host:port" in line, f"{bad!r}: the valid values are not shown:\n{line}"
+
+
+def test_sipprobe_check_pings_each_feature_server(sipprobe_bin, fake_server, tmp_path):
+    """`sipprobe check` has a line for each Feature Server of the list: the live
+    one passes, the silent one fails."""
+    live = fake_server(name="fs-live")
+    dead = fake_server(name="fs-dead", silent=True)
+    text = helpers.render_config(proxy_port=helpers.free_port(), mgmt_port=helpers.free_port(),
+                                 primary=live.address,
+                                 sipproxy_extra={"feature-server-address":
+                                                 f"{live.address}, {dead.address}"})
+    cfg = tmp_path / "check.conf"
+    cfg.write_text(text)
+    rc, j, err = probe_json(sipprobe_bin, "check", "--config", str(cfg), "--timeout", "1")
+    checks = {c["check"]: c for c in j["checks"]}
+    assert checks[f"feature server {live.address}"]["result"] == "OK", checks
+    assert checks[f"feature server {dead.address}"]["result"] == "FAIL", checks
+    assert rc == 1 and j["healthy"] is False, (rc, j, err)
