@@ -229,7 +229,8 @@ std::optional<std::string> check_value(const option_spec& spec, std::string_view
       while (true) {
         std::size_t comma = rest.find(',');
         std::string_view item = rest.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+          item.remove_prefix(1);
         while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
         option_spec one = spec;
         one.kind = value_kind::host_port;

@@ -257,8 +257,8 @@ std::vector<member_status> health_prober::feature_server_status() const {
   for (const auto& t : targets_) {
     if (!t.feature) continue;
     const routing::member& m = member_of(t);
-    out.push_back(member_status{"", "feature-server", m.configured, m.state, t.last_rtt_ms,
-                                t.sent, t.answered});
+    out.push_back(member_status{"", "feature-server", m.configured, m.state, t.last_rtt_ms, t.sent,
+                                t.answered});
   }
   return out;
 }

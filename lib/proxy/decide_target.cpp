@@ -299,11 +299,11 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
         how = "its DN";
       }
       if (pair) {
-        log::interaction("{} {}: SIP Server {}{} of the dialog is not configured here; {} "
-                         "gives {}",
-                         out.method(), out.request_uri(), *ctx.rr_server_index,
-                         ctx.rr_server_name.empty() ? "" : " (" + ctx.rr_server_name + ")", how,
-                         pair->name);
+        log::interaction(
+            "{} {}: SIP Server {}{} of the dialog is not configured here; {} "
+            "gives {}",
+            out.method(), out.request_uri(), *ctx.rr_server_index,
+            ctx.rr_server_name.empty() ? "" : " (" + ctx.rr_server_name + ")", how, pair->name);
         return to_member(ctx, *pair, true, env);
       }
       // RFC 3261 §12.2.2: no SIP Server here can hold this dialog any more.
@@ -361,8 +361,7 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
     return step_result::done;
   }
   ctx.retargetable = !in_dialog;
-  env.sessions.record(routing::call_session_key(out.value(sip::header_id::call_id)),
-                      pair->index);
+  env.sessions.record(routing::call_session_key(out.value(sip::header_id::call_id)), pair->index);
   return to_member(ctx, *pair, in_dialog, env);
 }
 

@@ -70,7 +70,6 @@ std::string safe_dn(std::string_view user) {
   return out;
 }
 
-
 void decrement_max_forwards(sip::message& out) {
   if (sip::header* mf = out.first(sip::header_id::max_forwards)) {
     auto hops = sip::parse_uint(mf->value, 255);

@@ -323,7 +323,8 @@ TEST_F(health_prober_test, stop_ends_probing) {
   EXPECT_EQ(primary_state(), member_state::active);
 }
 
-TEST_F(health_prober_test, feature_servers_are_probed_and_two_missed_probes_make_one_out_of_service) {
+TEST_F(health_prober_test,
+       feature_servers_are_probed_and_two_missed_probes_make_one_out_of_service) {
   routing::feature_servers fs;
   fs.assign({member_at(5080), member_at(5081)});
   make();

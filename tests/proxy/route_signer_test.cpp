@@ -58,8 +58,8 @@ TEST(route_signer, every_covered_parameter_is_bound) {
   EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=2;spm=p;dn=1000" + sig));  // changed
   EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=1;spm=b;dn=1000" + sig));
   EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=1;spm=p;dn=1001" + sig));
-  EXPECT_FALSE(verifies(s, base + ";fs" + sig));                           // added
-  EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=1;spm=p" + sig));     // removed
+  EXPECT_FALSE(verifies(s, base + ";fs" + sig));                        // added
+  EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=1;spm=p" + sig));  // removed
   // Order, host and parameters it does not cover do not matter.
   EXPECT_TRUE(verifies(s, "sip:pool.example.com;dn=1000;spm=p;lr;sps=1;transport=tcp" + sig));
 }
@@ -122,8 +122,8 @@ TEST(route_signer, a_pool_shares_its_key_and_a_lone_process_keeps_its_own) {
   // Neither, several instances: derived from the pool, and said to be weak.
   auto p = make_route_signer(settings_with("", "", "", 2));
   EXPECT_TRUE(p.weak);
-  EXPECT_TRUE(verifies(make_route_signer(settings_with("", "", "", 2)).signer,
-                       signed_uri(p.signer, uri)));
+  EXPECT_TRUE(
+      verifies(make_route_signer(settings_with("", "", "", 2)).signer, signed_uri(p.signer, uri)));
   // One instance: a key of its own, which another process does not share.
   auto r1 = make_route_signer(settings_with("", "", "", 1));
   auto r2 = make_route_signer(settings_with("", "", "", 1));
