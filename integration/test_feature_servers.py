@@ -31,7 +31,7 @@ import mgmt_util as mu
 from fakes import sipmsg
 from fakes.registrar_server import RegistrarPolicy
 from fakes.sip_server_process import SipServerProcess
-from test_mwi import register, subscribe, transact
+from test_mwi import in_dialog_subscribe, register, subscribe, transact
 from test_sipprobe import probe_json, sipprobe_bin  # noqa: F401 (fixture)
 
 PROBE_BOUND = 15.0   # oos-check 1: two unanswered probes, with a wide margin
@@ -150,12 +150,7 @@ def test_refresh_stays_on_its_feature_server(deploy, fake_server, sip_client):
 
     for n, (sub, ok, home) in enumerate(dialogs):
         other = fs2 if home is fs1 else fs1
-        route = [("Route", r) for r in reversed(ok.record_routes())]
-        target = sipmsg.uri_of(ok.get("Contact"))
-        again = c.request("SUBSCRIBE", target, call_id=sub.call_id, from_=sub.get("From"),
-                          to=ok.get("To"), cseq=2, contact=sub.get("Contact"),
-                          extra=route + [("Event", "message-summary"), ("Expires", "3600")])
-        resp = transact(c, again)
+        resp = transact(c, in_dialog_subscribe(c, sub, ok, 2))
         assert resp.status == 200, f"refresh got {resp.start_line}:\n{resp.text}"
         home.wait_request("SUBSCRIBE", lambda m: m.call_id == sub.call_id and m.cseq[0] == 2,
                           timeout=5)
@@ -163,10 +158,7 @@ def test_refresh_stays_on_its_feature_server(deploy, fake_server, sip_client):
             f"the refresh of a subscription on {home.name} reached {other.name}"
 
         # The same route set with the other server as target: the dialog cannot move.
-        moved = c.request("SUBSCRIBE", f"sip:{other.host}:{other.port}", call_id=sub.call_id,
-                          from_=sub.get("From"), to=ok.get("To"), cseq=3,
-                          contact=sub.get("Contact"),
-                          extra=route + [("Event", "message-summary"), ("Expires", "3600")])
+        moved = in_dialog_subscribe(c, sub, ok, 3, target=f"sip:{other.host}:{other.port}")
         resp = transact(c, moved)
         assert resp.status == 403, f"a refresh aimed at the other Feature Server got " \
                                    f"{resp.start_line}:\n{resp.text}"
