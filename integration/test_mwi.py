@@ -49,6 +49,17 @@ def subscribe(client, proxy, user=USER, event="message-summary"):
                ("Accept", "application/simple-message-summary")])
 
 
+def in_dialog_subscribe(client, sub, ok, cseq: int, *, expires: int = 3600,
+                        target: str | None = None) -> bytes:
+    """A SUBSCRIBE within the dialog of `sub` (answered `ok`): Route = the route set
+    of the 200, Request-URI = its Contact (or `target`)."""
+    route = [("Route", r) for r in reversed(ok.record_routes())]
+    return client.request(
+        "SUBSCRIBE", target or sipmsg.uri_of(ok.get("Contact")), call_id=sub.call_id,
+        from_=sub.get("From"), to=ok.get("To"), cseq=cseq, contact=sub.get("Contact"),
+        extra=route + [("Event", "message-summary"), ("Expires", str(expires))])
+
+
 def test_mwi_subscribe_to_feature_server_and_notify_back(deploy, fake_server, sip_client):
     sip_server, fs, proxy = start(deploy, fake_server)
     c = sip_client(proxy.addr)
@@ -144,12 +155,9 @@ def test_mwi_in_dialog_resubscribe_goes_to_feature_server(deploy, fake_server, s
     sub = sipmsg.parse(data)
     ok = transact(c, data)
     assert ok.status == 200, ok.text
-    route = [("Route", r) for r in reversed(ok.record_routes())]
-    assert route, f"the 200 carries no Record-Route:\n{ok.text}"
+    assert ok.record_routes(), f"the 200 carries no Record-Route:\n{ok.text}"
     target = sipmsg.uri_of(ok.get("Contact"))
-    again = c.request("SUBSCRIBE", target, call_id=sub.call_id, from_=sub.get("From"),
-                      to=ok.get("To"), cseq=2, contact=sub.get("Contact"),
-                      extra=route + [("Event", "message-summary"), ("Expires", "0")])
+    again = in_dialog_subscribe(c, sub, ok, 2, expires=0)
     resp = transact(c, again)
     assert resp.status == 200, f"in-dialog SUBSCRIBE got {resp.start_line}:\n{resp.text}"
     at_fs = fs.wait_request("SUBSCRIBE", lambda m: m.call_id == sub.call_id and m.cseq[0] == 2,

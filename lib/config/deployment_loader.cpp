@@ -213,6 +213,7 @@ void derive_typed(settings& s) {
   s.contact_address = v["contact-address"];
   s.internal_domain = v["internal-domain"];
   s.feature_server_address = v["feature-server-address"];
+  s.feature_servers = split_list(s.feature_server_address);
   s.geo_location = v["geo-location"];
   s.sip_address = v["sip-address"];
   s.mgmt_token = v["mgmt-token"];

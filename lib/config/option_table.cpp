@@ -29,8 +29,8 @@ constexpr std::array<option_spec, 38> table{{
    "First local port for management connections to other proxy instances; 0 = random ports."},
   {"contact-address", "", vk::host_port, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "The pool's DNS A name as host:port; put in Record-Route so in-dialog requests reach any instance."},
-  {"feature-server-address", "", vk::host_port, 0, 0, "", te::immediately, ap::cluster, sc::deployment,
-   "FQDN:port of the SIP Feature Server / voicemail that receives MWI SUBSCRIBEs."},
+  {"feature-server-address", "", vk::host_port_list, 0, 0, "", te::immediately, ap::cluster, sc::deployment,
+   "FQDN:port of the SIP Feature Server(s) for MWI SUBSCRIBEs; a comma-separated list is load-balanced."},
   {"geo-location", "", vk::word, 0, 0, "", te::after_restart, ap::both, sc::deployment,
    "Data center this proxy belongs to; cluster mode prefers SIP Servers of the same location."},
   {"internal-domain", "", vk::text, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
@@ -151,6 +151,8 @@ std::string describe_range(const option_spec& spec) {
       return "comma-separated names";
     case value_kind::host_port:
       return "host:port";
+    case value_kind::host_port_list:
+      return "host:port, or a comma-separated list of host:port";
     case value_kind::key128:
       return "32 hexadecimal digits (a 128-bit key)";
     case value_kind::word:
@@ -214,6 +216,37 @@ std::optional<std::string> check_value(const option_spec& spec, std::string_view
         rest.remove_prefix(comma + 1);
       }
       return fmt::format("'{}' is not valid; valid values: {}", value, describe_range(spec));
+    }
+    case value_kind::host_port_list: {
+      // Each entry a host:port; no empty entry, none twice.
+      std::vector<std::string_view> seen;
+      std::string_view rest = value;
+      if (value.empty()) return std::nullopt;
+      while (true) {
+        std::size_t comma = rest.find(',');
+        std::string_view item = rest.substr(0, comma);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+          item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        option_spec one = spec;
+        one.kind = value_kind::host_port;
+        if (item.empty() || check_value(one, item))
+          return fmt::format(
+              "'{}' is not valid; valid values: host:port (port 1-65535), or a comma-separated "
+              "list of them{}",
+              value, item.empty() ? " (an entry is empty)" : fmt::format(" ('{}')", item));
+        for (auto s : seen) {
+          if (s == item)
+            return fmt::format(
+                "'{}' is not valid: '{}' is listed twice; valid values: host:port, or a "
+                "comma-separated list of different host:port",
+                value, item);
+        }
+        seen.push_back(item);
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+      return std::nullopt;
     }
     case value_kind::host_port: {
       if (value.empty()) return std::nullopt;

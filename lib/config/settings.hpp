@@ -58,6 +58,7 @@ struct settings {
   std::string contact_address;
   std::string internal_domain;
   std::string feature_server_address;
+  std::vector<std::string> feature_servers;  // its entries, host:port each, in order
   std::string geo_location;
   std::string sip_address;
   std::string mgmt_token;

@@ -39,8 +39,49 @@ health_prober::~health_prober() {
 }
 
 routing::member& health_prober::member_of(const target& t) {
+  if (t.feature) return features_->all()[t.pair];
   auto& pair = servers_.pairs()[t.pair];
   return t.backup ? *pair.backup : pair.primary;
+}
+
+const routing::member& health_prober::member_of(const target& t) const {
+  if (t.feature) return features_->all()[t.pair];
+  const auto& pair = servers_.pairs()[t.pair];
+  return t.backup ? *pair.backup : pair.primary;
+}
+
+// How the log names a target: "SIP Server NAME primary HOST:PORT", "Feature Server HOST:PORT".
+std::string health_prober::describe(const target& t) const {
+  if (t.feature) return fmt::format("Feature Server {}", member_of(t).configured);
+  return fmt::format("SIP Server {} {} {}", servers_.pairs()[t.pair].name,
+                     t.backup ? "backup" : "primary", member_of(t).configured);
+}
+
+void health_prober::stop_target(target& t) {
+  timers_.cancel(t.timer);
+  t.timer = 0;
+  if (t.pending) layer_.abandon(t.pending);
+  t.pending = 0;
+}
+
+void health_prober::watch_feature_servers(routing::feature_servers& servers) {
+  // Feature Server targets come after every SIP Server member's: the indices the timers
+  // of those hold stay valid.
+  while (!targets_.empty() && targets_.back().feature) {
+    stop_target(targets_.back());
+    targets_.pop_back();
+  }
+  features_ = &servers;
+  for (std::size_t i = 0; i < servers.all().size(); ++i) {
+    servers.all()[i].state = member_state::active;
+    targets_.push_back(target{i, false, member_health(policy_)});
+    targets_.back().feature = true;
+  }
+  if (!running_ || settings_.oos_check == 0) return;
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    if (targets_[i].feature && !targets_[i].pending && !targets_[i].timer)
+      schedule(i, std::chrono::milliseconds(0));
+  }
 }
 
 void health_prober::start() {
@@ -50,27 +91,21 @@ void health_prober::start() {
 
 void health_prober::stop() {
   running_ = false;
-  for (auto& t : targets_) {
-    timers_.cancel(t.timer);
-    t.timer = 0;
-    if (t.pending) layer_.abandon(t.pending);
-    t.pending = 0;
-  }
+  for (auto& t : targets_) stop_target(t);
 }
 
 void health_prober::reconfigure() {
   if (!running_) return;
   if (settings_.oos_check == 0) {
-    log::standard("oos-check = 0: SIP Servers are not probed and are taken as in service");
+    log::standard(
+        "oos-check = 0: SIP Servers and Feature Servers are not probed and are taken as in "
+        "service");
     for (std::size_t i = 0; i < targets_.size(); ++i) {
       target& t = targets_[i];
-      timers_.cancel(t.timer);
-      t.timer = 0;
-      if (t.pending) layer_.abandon(t.pending);
-      t.pending = 0;
+      stop_target(t);
       t.health.restore();
       member_of(t).state = member_state::active;
-      pair_available_[t.pair] = true;
+      if (!t.feature) pair_available_[t.pair] = true;
     }
     return;
   }
@@ -173,11 +208,13 @@ void health_prober::apply(std::size_t i, verdict v, std::chrono::seconds retry_a
   member_state before = t.health.state();
   if (t.health.on_result(v, retry_after)) {
     m.state = t.health.state();
-    const auto& pair = servers_.pairs()[t.pair];
     log::standard(
-        "SIP Server {} {} {}: {} -> {} ({}{})", pair.name, t.backup ? "backup" : "primary",
-        m.configured, routing::member_state_name(before), routing::member_state_name(m.state), why,
+        "{}: {} -> {} ({}{})", describe(t), routing::member_state_name(before),
+        routing::member_state_name(m.state), why,
         retry_after.count() ? fmt::format(", Retry-After {} s", retry_after.count()) : "");
+  }
+  if (t.health.state() != before && !t.feature) {
+    const auto& pair = servers_.pairs()[t.pair];
     bool available = servers_.active_member(pair) != nullptr;
     if (available != pair_available_[t.pair]) {
       pair_available_[t.pair] = available;
@@ -205,10 +242,9 @@ void health_prober::apply(std::size_t i, verdict v, std::chrono::seconds retry_a
         again.health.restore();
         routing::member& mm = member_of(again);
         mm.state = member_state::active;
-        log::standard("SIP Server {} {} {}: retried after {} s (oos-check = 0: no probes)",
-                      servers_.pairs()[again.pair].name, again.backup ? "backup" : "primary",
-                      mm.configured, back.count());
-        pair_available_[again.pair] = true;
+        log::standard("{}: retried after {} s (oos-check = 0: no probes)", describe(again),
+                      back.count());
+        if (!again.feature) pair_available_[again.pair] = true;
       });
     }
     return;
@@ -216,9 +252,21 @@ void health_prober::apply(std::size_t i, verdict v, std::chrono::seconds retry_a
   if (!t.pending) schedule(i, t.health.next_probe_in(settings_.oos_check, settings_.oos_force));
 }
 
+std::vector<member_status> health_prober::feature_server_status() const {
+  std::vector<member_status> out;
+  for (const auto& t : targets_) {
+    if (!t.feature) continue;
+    const routing::member& m = member_of(t);
+    out.push_back(member_status{"", "feature-server", m.configured, m.state, t.last_rtt_ms, t.sent,
+                                t.answered});
+  }
+  return out;
+}
+
 std::vector<member_status> health_prober::status() const {
   std::vector<member_status> out;
   for (const auto& t : targets_) {
+    if (t.feature) continue;
     const auto& pair = servers_.pairs()[t.pair];
     const routing::member& m = t.backup ? *pair.backup : pair.primary;
     out.push_back(member_status{pair.name, t.backup ? "backup" : "primary", m.configured, m.state,

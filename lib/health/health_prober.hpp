@@ -1,7 +1,8 @@
 // Active out-of-service detection (the seed's "Active out-of-service detection" and
-// "SIP Server inactive state support"): every member of every SIP Server pair is pinged
-// with OPTIONS; what the answers say (member_health) sets the member's state in the
-// server table, which decides where new dialogs go. Calls report what they see too (a
+// "SIP Server inactive state support"): every member of every SIP Server pair, and every
+// Feature Server, is pinged with OPTIONS; what the answers say (member_health) sets the
+// member's state in the server table (or the Feature Server list), which decides where
+// new dialogs (new MWI subscriptions) go. Calls report what they see too (a
 // 503 or a transport failure to a new INVITE).
 #pragma once
 
@@ -10,6 +11,7 @@
 
 #include "config/settings.hpp"
 #include "health/member_health.hpp"
+#include "routing/feature_servers.hpp"
 #include "routing/server_table.hpp"
 #include "txn/branch_nonce.hpp"
 #include "txn/transaction_layer.hpp"
@@ -43,19 +45,26 @@ class health_prober : public txn::client_user {
   void stop();
   // oos-check / oos-force changed: probe on the new schedule from now.
   void reconfigure();
+  // Probes these Feature Servers too (their list was replaced: feature-server-address
+  // changed): the previous ones' probes stop, each server in the list starts active.
+  void watch_feature_servers(routing::feature_servers& servers);
   // A call's verdict on a member (503 or failure to a new INVITE).
   void report(const transport::peer& member, verdict v, std::chrono::seconds retry_after);
 
+  // The SIP Server members (pair, role "primary" / "backup").
   std::vector<member_status> status() const;
+  // The Feature Servers, in feature-server-address order (role "feature-server").
+  std::vector<member_status> feature_server_status() const;
 
   void on_response(txn::txn_id client, const sip::message_ptr& response) override;
   void on_client_failed(txn::txn_id client, int status) override;
 
  private:
   struct target {
-    std::size_t pair = 0;
+    std::size_t pair = 0;  // for a Feature Server: its position in the list
     bool backup = false;
     member_health health;
+    bool feature = false;  // a Feature Server, not a SIP Server member
     txn::txn_id pending = 0;
     txn::timer_queue::timer_id timer = 0;
     txn::timer_queue::time_point sent_at{};
@@ -65,6 +74,9 @@ class health_prober : public txn::client_user {
   };
 
   routing::member& member_of(const target& t);
+  const routing::member& member_of(const target& t) const;
+  std::string describe(const target& t) const;
+  void stop_target(target& t);
   void schedule(std::size_t i, std::chrono::milliseconds after);
   void send_probe(std::size_t i);
   void on_deadline(std::size_t i);
@@ -76,6 +88,7 @@ class health_prober : public txn::client_user {
   txn::transaction_layer& layer_;
   txn::timer_queue& timers_;
   routing::server_table& servers_;
+  routing::feature_servers* features_ = nullptr;
   const config::settings& settings_;
   prober_identity self_;
   probe_policy policy_;

@@ -176,6 +176,16 @@ std::string render(const std::string& cmd, const json& reply) {
                          p.value("available", false) ? str(p["new_dialogs_to"])
                                                      : std::string("none (pair unavailable)"));
     }
+    if (reply.contains("feature_servers")) {
+      for (const auto& m : reply["feature_servers"]) {
+        std::string rtt = m["last_rtt_ms"].is_null()
+                              ? "-"
+                              : fmt::format("{:.2f}", m["last_rtt_ms"].get<double>());
+        out += fmt::format("{:16} {:8} {:24} {:15} {:>9} {:>5}/{:<5}\n", "Feature Server", "-",
+                           str(m["address"]), str(m["state"]), rtt, str(m["probes_answered"]),
+                           str(m["probes_sent"]));
+      }
+    }
     return out;
   }
   if (cmd == "registrations" && reply.contains("bindings")) {

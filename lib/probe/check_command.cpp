@@ -123,15 +123,19 @@ asio::awaitable<std::vector<check_line>> run_checks(dns::resolver& r, const conf
                        "active: " + fmt::format("{}", fmt::join(active, ", "))});
   }
 
-  // The feature server.
-  if (s.feature_server_address.empty()) {
+  // The feature servers (one host:port, or a list).
+  if (s.feature_servers.empty())
     lines.push_back({check_line::verdict::skip, "feature server", "", "not set"});
-  } else if (auto hp = split_host_port(s.feature_server_address); !hp) {
-    lines.push_back(
-        {check_line::verdict::fail, "feature server", s.feature_server_address, "not host[:port]"});
-  } else {
-    auto result = co_await ping_host(r, pinger, hp->host, hp->port.value_or(5060), false, timeout);
-    lines.push_back(evaluate_ping("feature server", s.feature_server_address, result, false));
+  for (const std::string& fs : s.feature_servers) {
+    // One line each: "feature server", or with several "feature server HOST:PORT".
+    std::string what = s.feature_servers.size() > 1 ? "feature server " + fs : "feature server";
+    if (auto hp = split_host_port(fs); !hp) {
+      lines.push_back({check_line::verdict::fail, what, fs, "not host[:port]"});
+    } else {
+      auto result =
+          co_await ping_host(r, pinger, hp->host, hp->port.value_or(5060), false, timeout);
+      lines.push_back(evaluate_ping(what, fs, result, false));
+    }
   }
 
   // Each proxy instance answers.

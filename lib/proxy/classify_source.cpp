@@ -18,8 +18,13 @@ step_result classify_source(request_context& ctx, const proxy_env& env) {
     return ctx.from.port == port ||
            (ctx.from.proto == transport::protocol::tcp && (via_port ? via_port : 5060) == port);
   };
-  if (const auto& fs = env.state.feature_server)
-    ctx.from_feature_server = ctx.from.address == fs->address && port_matches(fs->port);
+  for (const auto& fs : env.state.feature_servers.all()) {
+    if (ctx.from.address == fs.address.address && port_matches(fs.address.port)) {
+      ctx.from_feature_server = true;
+      ctx.feature_server = fs.configured;
+      break;
+    }
+  }
   if (!ctx.source_pair && !ctx.from_feature_server) {
     const routing::pool_member* m = env.pool.at(ctx.from);
     ctx.from_pool_peer = m && port_matches(m->sip.port);

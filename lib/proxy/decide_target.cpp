@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "log/logger.hpp"
 #include "proxy/aor.hpp"
 #include "proxy/options_answer.hpp"
 #include "proxy/record_route_params.hpp"
@@ -68,6 +69,7 @@ std::string_view replaced_call_id(const sip::message& m) {
 // while that pair still has a member for dialogs.
 const routing::server_pair* affine_pair(const sip::message& m, const proxy_env& env) {
   for (std::string_view id : {m.value(sip::header_id::call_id), replaced_call_id(m)}) {
+    id = routing::call_session_key(id);
     if (id.empty()) continue;
     if (auto idx = env.sessions.lookup(id)) {
       const routing::server_pair* p = env.servers.by_index(*idx);
@@ -75,6 +77,24 @@ const routing::server_pair* affine_pair(const sip::message& m, const proxy_env& 
     }
   }
   return nullptr;
+}
+
+// The pair our Record-Route named: the one at its index, unless it names a pair of
+// another name (the deployment renumbered its pairs, or the instance that set the dialog
+// up has another deployment file), then the one of that name; nullptr when neither is
+// configured here.
+const routing::server_pair* recorded_pair(const request_context& ctx, const proxy_env& env) {
+  const routing::server_pair* p = env.servers.by_index(*ctx.rr_server_index);
+  if (p && (ctx.rr_server_name.empty() || p->name == ctx.rr_server_name)) return p;
+  if (ctx.rr_server_name.empty()) return nullptr;
+  return env.servers.by_name(ctx.rr_server_name);
+}
+
+// The pair that serves a DN (session_table.hpp), while it has a member for dialogs.
+const routing::server_pair* dn_pair(std::string_view dn, const proxy_env& env) {
+  auto idx = env.sessions.lookup(routing::dn_session_key(dn));
+  const routing::server_pair* p = idx ? env.servers.by_index(*idx) : nullptr;
+  return p && env.servers.dialog_member(*p) ? p : nullptr;
 }
 
 // Whether a binding held by another instance must be reached through it: its flow is a
@@ -164,16 +184,19 @@ std::string from_aor(const sip::message& m, const proxy_env& env) {
   return u ? canonical_aor(*u, env.self) : std::string();
 }
 
-// Whether the target to_uri chose is the Feature Server (feature-server-address): its
-// resolved address and port, or, when a name is still to be resolved, its host and port.
-bool is_feature_server(const request_context& ctx, const proxy_env& env) {
-  const auto& fs = env.state.feature_server;
-  if (!fs) return false;
-  if (ctx.next_hop) return ctx.next_hop->address == fs->address && ctx.next_hop->port == fs->port;
+// The Feature Server the target to_uri chose is, if it is one: by its resolved address
+// and port, or, when a name is still to be resolved, by its configured host and port.
+const routing::member* feature_server_of(const request_context& ctx, const proxy_env& env) {
+  const auto& servers = env.state.feature_servers;
+  if (ctx.next_hop) return servers.at(ctx.next_hop->address, ctx.next_hop->port);
   auto u = sip::parse_uri(ctx.resolve_uri);
-  const std::string& configured = env.settings.feature_server_address;
-  std::string_view host = std::string_view(configured).substr(0, configured.rfind(':'));
-  return u && sip::iequals(u->host, host) && (u->port ? u->port : 5060) == fs->port;
+  if (!u) return nullptr;
+  for (const auto& fs : servers.all()) {
+    std::string_view configured = fs.configured;
+    std::string_view host = configured.substr(0, configured.rfind(':'));
+    if (sip::iequals(u->host, host) && (u->port ? u->port : 5060) == fs.address.port) return &fs;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -191,9 +214,8 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
       return step_result::done;
     }
     step_result r = to_uri(ctx, na->uri, env);
-    bool to_fs = ctx.next_hop && env.state.feature_server &&
-                 ctx.next_hop->address == env.state.feature_server->address &&
-                 ctx.next_hop->port == env.state.feature_server->port;
+    bool to_fs =
+        ctx.next_hop && env.state.feature_servers.at(ctx.next_hop->address, ctx.next_hop->port);
     // An endpoint may not use the proxy to reach anything but the SIP Servers (and the
     // instances of the pool that its dialogs were record-routed through, at their SIP
     // port, never another port of their host): no open relay.
@@ -223,27 +245,40 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
 
   if (trusted) {
     if (from_server && !env.settings.standalone())
-      env.sessions.record(out.value(sip::header_id::call_id), ctx.source_pair->index);
+      env.sessions.record(routing::call_session_key(out.value(sip::header_id::call_id)),
+                          ctx.source_pair->index);
     return to_endpoint(ctx, env);
   }
 
-  // Within a dialog with the Feature Server (re-SUBSCRIBE): its contact, which must be
-  // the Feature Server's address and port (a signed `fs` Record-Route of one's own MWI
-  // dialog does not open a way to anywhere else).
+  // Within a dialog with a Feature Server (re-SUBSCRIBE): its contact, which must be the
+  // address and port of the Feature Server the dialog began with (a signed `fs`
+  // Record-Route of one's own MWI dialog does not open a way to anywhere else, nor moves
+  // the subscription to another Feature Server).
   if (ctx.rr_feature_server) {
     ctx.to_feature_server = true;
+    const std::string& named = ctx.rr_feature_server_name;
+    if (!named.empty() && !env.state.feature_servers.by_configured(named)) {
+      ctx.respond(481, "Call/Transaction Does Not Exist (Feature Server " + named +
+                           " is no longer in feature-server-address)");
+      return step_result::done;
+    }
     step_result r = to_uri(ctx, out.request_uri(), env);
-    if (r == step_result::done || is_feature_server(ctx, env)) return r;
+    if (r == step_result::done) return r;
+    const routing::member* fs = feature_server_of(ctx, env);
+    if (fs && (named.empty() || fs->configured == named)) {
+      ctx.feature_server = fs->configured;
+      return r;
+    }
     ctx.next_hop.reset();
     ctx.resolve_uri.clear();
     ctx.alternatives.clear();
-    ctx.respond(403, "Forbidden (the Feature Server dialog's target is not the Feature Server)");
+    ctx.respond(403, "Forbidden (the Feature Server dialog's target is not its Feature Server)");
     return step_result::done;
   }
 
   // From an endpoint. Within a dialog we record-routed: the SIP Server it was set up with.
   if (ctx.rr_server_index) {
-    if (const routing::server_pair* pair = env.servers.by_index(*ctx.rr_server_index)) {
+    if (const routing::server_pair* pair = recorded_pair(ctx, env)) {
       // The member the dialog was set up with keeps it while it is not out of service,
       // inactive included (the seed's inactive state); else the pair's member for dialogs.
       const routing::member* m = ctx.rr_backup && pair->backup ? &*pair->backup : &pair->primary;
@@ -253,6 +288,30 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
         return step_result::next;
       }
       return to_member(ctx, *pair, true, env);
+    }
+    // That pair is gone here (the deployment changed, or this instance has another one):
+    // the pair the session is stored with, else the pair that serves the DN.
+    if (!env.settings.standalone()) {
+      const routing::server_pair* pair = affine_pair(out, env);
+      const char* how = "its session";
+      if (!pair && !ctx.rr_dn.empty()) {
+        pair = dn_pair(ctx.rr_dn, env);
+        how = "its DN";
+      }
+      if (pair) {
+        log::interaction(
+            "{} {}: SIP Server {}{} of the dialog is not configured here; {} "
+            "gives {}",
+            out.method(), out.request_uri(), *ctx.rr_server_index,
+            ctx.rr_server_name.empty() ? "" : " (" + ctx.rr_server_name + ")", how, pair->name);
+        return to_member(ctx, *pair, true, env);
+      }
+      // RFC 3261 §12.2.2: no SIP Server here can hold this dialog any more.
+      ctx.respond(481, "Call/Transaction Does Not Exist (the dialog's SIP Server " +
+                           (ctx.rr_server_name.empty() ? std::to_string(*ctx.rr_server_index)
+                                                       : ctx.rr_server_name) +
+                           " is not configured and no session or DN gives another)");
+      return step_result::done;
     }
   }
   bool in_dialog = !sip::tag_of(out.value(sip::header_id::to)).empty();
@@ -266,12 +325,21 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
   }
   if (!in_dialog && out.method() == "SUBSCRIBE" && is_message_summary(out) &&
       !env.bindings.lookup(from_aor(out, env)).empty()) {
-    if (!env.state.feature_server) {
+    if (env.state.feature_servers.empty()) {
       ctx.respond(489, "Bad Event (no feature-server-address for message-summary)");
       return step_result::done;
     }
+    // A live one, by the load-balancing method; never retried on another (the seed's
+    // "does not support the retransmission of SUBSCRIBE messages to another destination").
+    const routing::member* fs = env.state.feature_servers.pick(env.selector.method());
+    if (!fs) {
+      ctx.respond(503, "Service Unavailable (no Feature Server is in service)",
+                  "Retry-After: 5\r\n");
+      return step_result::done;
+    }
     ctx.to_feature_server = true;
-    ctx.next_hop = env.state.feature_server;
+    ctx.feature_server = fs->configured;
+    ctx.next_hop = fs->address;
     return step_result::next;
   }
   if (out.method() == "REGISTER") {
@@ -293,7 +361,7 @@ step_result decide_target(request_context& ctx, const proxy_env& env) {
     return step_result::done;
   }
   ctx.retargetable = !in_dialog;
-  env.sessions.record(out.value(sip::header_id::call_id), pair->index);
+  env.sessions.record(routing::call_session_key(out.value(sip::header_id::call_id)), pair->index);
   return to_member(ctx, *pair, in_dialog, env);
 }
 

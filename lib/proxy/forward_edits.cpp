@@ -18,16 +18,39 @@ std::string host_for_uri(const std::string& host) {
   return host;
 }
 
-std::string rr_value(const proxy_env& env, transport::protocol proto,
-                     std::optional<std::size_t> index, bool backup, std::string_view dn) {
+// What our Record-Route says of a dialog: the SIP Server pair (index, member, name) or
+// the Feature Server, and the DN.
+struct rr_fields {
+  std::optional<std::size_t> index;
+  bool backup = false;
+  std::string_view pair_name;
+  std::string_view feature_server;
+  std::string dn;
+};
+
+// Characters a `spn` or `fs` value may carry without escaping (an application name, a
+// host:port); a value with others is left out (the index, or a bare `fs`, is used alone).
+bool plain_param_value(std::string_view v) {
+  for (char c : v) {
+    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '-' || c == '_' || c == '.' || c == '~' || c == ':' || c == '[' || c == ']';
+    if (!ok) return false;
+  }
+  return !v.empty();
+}
+
+std::string rr_value(const proxy_env& env, transport::protocol proto, const rr_fields& f) {
   std::string v = fmt::format("<sip:{}:{}", host_for_uri(env.self.rr_host()), env.self.rr_port());
   if (proto == transport::protocol::tcp) v += ";transport=tcp";
-  if (index) {
-    v += fmt::format(";lr;{}={};{}={}", sps_param, *index, member_param, backup ? "b" : "p");
+  if (f.index) {
+    v += fmt::format(";lr;{}={};{}={}", sps_param, *f.index, member_param, f.backup ? "b" : "p");
+    if (plain_param_value(f.pair_name)) v += fmt::format(";{}={}", pair_name_param, f.pair_name);
+  } else if (plain_param_value(f.feature_server)) {
+    v += fmt::format(";lr;{}={}", fs_param, f.feature_server);
   } else {
     v += fmt::format(";lr;{}", fs_param);
   }
-  if (!dn.empty()) v += fmt::format(";{}={}", dn_param, dn);
+  if (!f.dn.empty()) v += fmt::format(";{}={}", dn_param, f.dn);
   // The MAC over those parameters: only then are they believed when they come back.
   if (auto u = sip::parse_uri(std::string_view(v).substr(1)))
     v += fmt::format(";{}={}", sig_param, env.routes.signature(*u));
@@ -35,7 +58,8 @@ std::string rr_value(const proxy_env& env, transport::protocol proto,
   return v;
 }
 
-// A DN is a user part; keep only characters that need no escaping in a URI parameter.
+}  // namespace
+
 std::string safe_dn(std::string_view user) {
   std::string out;
   for (char c : user) {
@@ -45,8 +69,6 @@ std::string safe_dn(std::string_view user) {
   }
   return out;
 }
-
-}  // namespace
 
 void decrement_max_forwards(sip::message& out) {
   if (sip::header* mf = out.first(sip::header_id::max_forwards)) {
@@ -66,36 +88,45 @@ bool creates_dialog(const sip::message& m) {
 
 void add_record_route(request_context& ctx, const proxy_env& env) {
   sip::message& out = *ctx.out;
-  std::optional<std::size_t> index = 0;
-  bool backup = false;
-  std::string dn;
+  rr_fields f;
+  f.index = 0;
   auto is_backup = [](const routing::server_pair* pair, const transport::peer& p) {
     return pair && pair->backup && pair->backup->address.address == p.address &&
            pair->backup->address.port == p.port;
   };
+  const routing::server_pair* pair = nullptr;
   if (ctx.source_pair) {
     // SIP Server → endpoint: the DN is the called endpoint.
-    index = ctx.source_pair->index;
-    backup = is_backup(ctx.source_pair, ctx.from) ||
-             (ctx.from.proto == transport::protocol::tcp && ctx.source_pair->backup &&
-              ctx.source_pair->backup->address.address == ctx.from.address &&
-              ctx.source_pair->primary.address.address != ctx.from.address);
-    if (auto u = sip::parse_uri(out.request_uri())) dn = safe_dn(u->user);
+    pair = ctx.source_pair;
+    f.backup = is_backup(ctx.source_pair, ctx.from) ||
+               (ctx.from.proto == transport::protocol::tcp && ctx.source_pair->backup &&
+                ctx.source_pair->backup->address.address == ctx.from.address &&
+                ctx.source_pair->primary.address.address != ctx.from.address);
+    if (auto u = sip::parse_uri(out.request_uri())) f.dn = safe_dn(u->user);
+    // The pair that sends a DN its calls serves that DN: in-dialog requests whose own pair
+    // is gone find it by the DN (decide_target).
+    if (!f.dn.empty() && !env.settings.standalone())
+      env.sessions.record(routing::dn_session_key(f.dn), pair->index);
   } else {
-    index = ctx.target_pair ? ctx.target_pair->index : 0;
-    if (ctx.next_hop) backup = is_backup(ctx.target_pair, *ctx.next_hop);
+    pair = ctx.target_pair;
+    if (ctx.next_hop) f.backup = is_backup(ctx.target_pair, *ctx.next_hop);
     if (auto na = sip::parse_name_addr(out.value(sip::header_id::from))) {
-      if (auto u = sip::parse_uri(na->uri)) dn = safe_dn(u->user);
+      if (auto u = sip::parse_uri(na->uri)) f.dn = safe_dn(u->user);
     }
   }
-  if (ctx.from_feature_server || ctx.to_feature_server) index.reset();
+  f.index = pair ? pair->index : 0;
+  if (pair) f.pair_name = pair->name;
+  if (ctx.from_feature_server || ctx.to_feature_server) {
+    f.index.reset();
+    f.feature_server = ctx.feature_server;
+  }
   transport::protocol in = ctx.from.proto;
   transport::protocol outp = ctx.next_hop ? ctx.next_hop->proto : in;
   if (in != outp) {
     // Bottom entry faces the caller (its transport), top entry faces the callee.
-    out.insert_top(sip::header_id::record_route, rr_value(env, in, index, backup, dn));
+    out.insert_top(sip::header_id::record_route, rr_value(env, in, f));
   }
-  out.insert_top(sip::header_id::record_route, rr_value(env, outp, index, backup, dn));
+  out.insert_top(sip::header_id::record_route, rr_value(env, outp, f));
 }
 
 void apply_strict_route(sip::message& out) {

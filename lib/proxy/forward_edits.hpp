@@ -1,6 +1,7 @@
 // The edits a proxy makes to a request it forwards (RFC 3261 §16.6 steps 3-8).
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "proxy/proxy_env.hpp"
@@ -15,7 +16,12 @@ void decrement_max_forwards(sip::message& out);
 // NOTIFY outside a dialog).
 bool creates_dialog(const sip::message& m);
 
-// Record-Route (§16.6 step 4) with lr, the SIP Server index and the endpoint's DN; two
+// The DN of a user part as Record-Route carries it: only the characters that need no
+// escaping in a URI parameter.
+std::string safe_dn(std::string_view user);
+
+// Record-Route (§16.6 step 4) with lr, the SIP Server index and name, or the Feature
+// Server, and the endpoint's DN (signed: route_signer); two
 // entries when the request changes transport (RFC 5658), so each side reaches us on its
 // own.
 void add_record_route(request_context& ctx, const proxy_env& env);

@@ -237,6 +237,15 @@ std::string management::metrics_text() const {
   metric("sipproxy_sip_server_options_rtt_seconds", "gauge",
          "Round trip of the last answered OPTIONS probe.");
   out += rtt;
+  metric("sipproxy_feature_server_state", "gauge",
+         "1 for the state each Feature Server is in (active, inactive, out-of-service).");
+  for (const auto& m : v_.prober.feature_server_status()) {
+    for (auto st : {routing::member_state::active, routing::member_state::inactive,
+                    routing::member_state::out_of_service}) {
+      out += fmt::format("sipproxy_feature_server_state{{address=\"{}\",state=\"{}\"}} {}\n",
+                         m.address, routing::member_state_name(st), m.state == st ? 1 : 0);
+    }
+  }
   metric("sipproxy_request_duration_seconds", "histogram",
          "From a forwarded request's arrival to its final response upstream.");
   std::uint64_t cumulative = 0;
@@ -323,6 +332,7 @@ json management::status() const {
         {"awaiting_final", v_.layer.pending_server_count()}}},
       {"registrations", v_.bindings.size()},
       {"sessions", v_.sessions.size()},
+      {"feature_servers", feature_servers()},
       {"alarms", alarms()},
       {"shared_storage", v_.storage ? v_.storage->status() : json{{"backend", "peers"}}},
   };
@@ -352,8 +362,21 @@ json management::servers() const {
                          {"members", members}});
   }
   return json{{"servers", pairs},
+              {"feature_servers", feature_servers()},
               {"oos_check", v_.settings.oos_check},
               {"oos_force", v_.settings.oos_force}};
+}
+
+json management::feature_servers() const {
+  json out = json::array();
+  for (const auto& m : v_.prober.feature_server_status()) {
+    out.push_back(json{{"address", m.address},
+                       {"state", routing::member_state_name(m.state)},
+                       {"last_rtt_ms", m.last_rtt_ms < 0 ? json(nullptr) : json(m.last_rtt_ms)},
+                       {"probes_sent", m.probes_sent},
+                       {"probes_answered", m.probes_answered}});
+  }
+  return out;
 }
 
 json management::registrations(const std::vector<std::string>& args) const {

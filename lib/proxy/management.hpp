@@ -51,6 +51,7 @@ class management : public mgmt::command_handler, public mgmt::http_source {
  private:
   mgmt::json status() const;
   mgmt::json servers() const;
+  mgmt::json feature_servers() const;
   mgmt::json registrations(const std::vector<std::string>& args) const;
   mgmt::json get(const std::vector<std::string>& args) const;
   mgmt::json set(const std::vector<std::string>& args);

@@ -25,14 +25,19 @@ void note_our_uri(request_context& ctx, const sip::uri& u, const proxy_env& env)
   ctx.had_our_route = true;
   if (u.param(flow_param)) ctx.rr_flow = true;
   bool ours = u.param(sps_param) || u.param(member_param) || u.param(fs_param) ||
-              u.param(dn_param) || u.param(sig_param);
+              u.param(dn_param) || u.param(pair_name_param) || u.param(sig_param);
   if (!ours) return;
   if (!env.routes.verify(u)) {
     ctx.forged_route = true;
     return;
   }
   if (auto idx = server_index_of(u)) ctx.rr_server_index = idx;
-  if (u.param(fs_param)) ctx.rr_feature_server = true;
+  if (auto fs = u.param(fs_param)) {
+    ctx.rr_feature_server = true;
+    ctx.rr_feature_server_name = std::string(*fs);
+  }
+  if (auto name = u.param(pair_name_param)) ctx.rr_server_name = std::string(*name);
+  if (auto dn = u.param(dn_param)) ctx.rr_dn = std::string(*dn);
   if (auto m = u.param(member_param); m && *m == "b") ctx.rr_backup = true;
 }
 

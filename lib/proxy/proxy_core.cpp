@@ -152,6 +152,7 @@ void proxy_core::forward(request_context& ctx) {
     if (ctx.source_pair) r.source_pair = ctx.source_pair->index;
     r.from_feature_server = ctx.from_feature_server;
     r.to_feature_server = ctx.to_feature_server;
+    r.feature_server = ctx.feature_server;
   }
   std::vector<fork_target> forks = std::move(ctx.forks);
   if (!send_branch(rc, ctx)) {
@@ -237,6 +238,7 @@ bool proxy_core::try_next_server(response_context& rc, branch_state& failed) {
   if (rc.retry->source_pair) ctx.source_pair = env_.servers.by_index(*rc.retry->source_pair);
   ctx.from_feature_server = rc.retry->from_feature_server;
   ctx.to_feature_server = rc.retry->to_feature_server;
+  ctx.feature_server = rc.retry->feature_server;
   auto why = answered_503 ? "answered 503" : "could not be reached";
   // RFC 3263 §4.3: the next target DNS gave for the same name comes first.
   auto& alternatives = rc.retry->alternatives;
@@ -274,7 +276,8 @@ bool proxy_core::try_next_server(response_context& rc, branch_state& failed) {
   log::interaction("{} {}: {} {}, trying {}", rc.request->method(), rc.request->request_uri(),
                    failed.target, why, next->address);
   if (!env_.settings.standalone())
-    env_.sessions.record(rc.request->value(sip::header_id::call_id), pair->index);
+    env_.sessions.record(routing::call_session_key(rc.request->value(sip::header_id::call_id)),
+                         pair->index);
   ++counters_.retries;
   return send_branch(rc, ctx);
 }
@@ -431,6 +434,12 @@ void proxy_core::register_then_relay(response_context& rc, txn::txn_id client,
                              : std::string());
   registrar::cap_expires(*response,
                          static_cast<std::uint32_t>(env_.settings.registrar_default_timeout));
+  // The pair that accepted a DN's registration serves that DN: in-dialog requests whose
+  // own pair is gone find it by the DN (decide_target).
+  if (rc.pair && !env_.settings.standalone()) {
+    if (auto u = sip::parse_uri(reg.aor); u && !safe_dn(u->user).empty())
+      env_.sessions.record(routing::dn_session_key(safe_dn(u->user)), *rc.pair);
+  }
   // The phone learns of its registration (or removal) only once another instance can
   // serve it: the pool's confirmation comes now or later, on this same event loop.
   rc.awaiting_confirmation = true;

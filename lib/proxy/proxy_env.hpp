@@ -8,6 +8,7 @@
 #include "proxy/overload_control.hpp"
 #include "proxy/route_signer.hpp"
 #include "registrar/binding_store.hpp"
+#include "routing/feature_servers.hpp"
 #include "routing/next_hop.hpp"
 #include "routing/pair_selector.hpp"
 #include "routing/pool_members.hpp"
@@ -18,7 +19,8 @@ namespace sipproxy::proxy {
 
 struct runtime_state {
   bool draining = false;  // SIGTERM: new dialogs refused, OPTIONS pings answered 503
-  std::optional<transport::peer> feature_server;  // feature-server-address, resolved
+  // feature-server-address: the Feature Servers (resolved), each with its probe state.
+  routing::feature_servers feature_servers;
   // shared-storage = redis://... and Redis is unavailable (or not synchronised): new
   // requests that need a registration look-up get 503.
   bool shared_storage_down = false;

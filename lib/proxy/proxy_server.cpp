@@ -233,26 +233,32 @@ static std::string via_host_of(const config::settings& s) {
   return ip->to_string();
 }
 
-// feature-server-address ("host:port") as a UDP peer; nullopt when unset or unresolvable
-// (logged with 40005).
-static std::optional<transport::peer> resolve_feature_server(const std::string& hp,
-                                                             const std::string& dns_server) {
-  if (hp.empty()) return std::nullopt;
-  std::size_t colon = hp.rfind(':');
-  std::string host = hp.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  auto port = sip::parse_uint(hp.substr(colon + 1), 65535);
-  auto ip = resolve_configured(dns_server, host);
-  if (!ip || !port) {
-    log::event(log::event_id::host_not_resolved,
-               "Cannot resolve feature-server-address '{}': MWI SUBSCRIBEs get 489", hp);
-    return std::nullopt;
+// feature-server-address (one "host:port" or a comma-separated list) as members, each a
+// UDP peer; an entry that does not resolve is left out (logged with 40005).
+static std::vector<routing::member> resolve_feature_servers(const std::vector<std::string>& list,
+                                                            const std::string& dns_server) {
+  std::vector<routing::member> out;
+  for (const std::string& hp : list) {
+    std::size_t colon = hp.rfind(':');
+    std::string host = hp.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    auto port = sip::parse_uint(hp.substr(colon + 1), 65535);
+    auto ip = resolve_configured(dns_server, host);
+    if (!ip || !port) {
+      log::event(log::event_id::host_not_resolved,
+                 "Cannot resolve Feature Server '{}' of feature-server-address: MWI SUBSCRIBEs "
+                 "do not go to it{}",
+                 hp, list.size() == 1 ? " (they get 489)" : "");
+      continue;
+    }
+    routing::member m;
+    m.configured = hp;
+    m.address.address = transport::normalize(*ip);
+    m.address.port = static_cast<std::uint16_t>(*port);
+    out.push_back(std::move(m));
   }
-  transport::peer p;
-  p.address = transport::normalize(*ip);
-  p.port = static_cast<std::uint16_t>(*port);
-  return p;
+  return out;
 }
 
 void preflight(const config::settings& s) {
@@ -338,13 +344,34 @@ struct proxy_server::impl {
                              : routing::balance_method::round_robin);
     prober->reconfigure();
     // Re-resolved only when it changed (a blocking look-up, rare by construction).
-    if (settings.feature_server_address != resolved_feature_server) {
-      resolved_feature_server = settings.feature_server_address;
-      state.feature_server =
-          resolve_feature_server(settings.feature_server_address, settings.dns_server);
+    if (settings.feature_server_address != resolved_feature_server) use_feature_servers();
+  }
+  // feature-server-address, resolved, probed, and its host names followed.
+  void use_feature_servers() {
+    resolved_feature_server = settings.feature_server_address;
+    state.feature_servers.assign(
+        resolve_feature_servers(settings.feature_servers, settings.dns_server));
+    ++feature_server_generation;
+    prober->watch_feature_servers(state.feature_servers);
+    if (refresher) watch_feature_server_names();
+  }
+  void watch_feature_server_names() {
+    std::uint64_t generation = feature_server_generation;
+    for (std::size_t i = 0; i < state.feature_servers.all().size(); ++i) {
+      const routing::member& fs = state.feature_servers.all()[i];
+      std::string host = fs.configured.substr(0, fs.configured.rfind(':'));
+      asio::ip::address ip;
+      if (transport::parse_ip(host, ip)) continue;
+      refresher->watch(host, fs.address.address, "Feature Server " + fs.configured,
+                       [this, generation, i](const asio::ip::address& a) {
+                         // Only while the list it was watched for is the list in use.
+                         if (generation == feature_server_generation)
+                           state.feature_servers.all()[i].address.address = a;
+                       });
     }
   }
   std::string resolved_feature_server;
+  std::uint64_t feature_server_generation = 0;
   // SIP Server members and the feature server given by host name follow their DNS
   // records (resolved once, blocking, before serving; then by TTL through the resolver).
   void watch_host_names() {
@@ -368,17 +395,7 @@ struct proxy_server::impl {
                          });
       }
     }
-    const std::string& fs = settings.feature_server_address;
-    std::string fs_host = fs.substr(0, fs.rfind(':'));
-    asio::ip::address ip;
-    if (state.feature_server && !transport::parse_ip(fs_host, ip)) {
-      refresher->watch(fs_host, state.feature_server->address, "feature server",
-                       [this, fs_host](const asio::ip::address& a) {
-                         const std::string& now = settings.feature_server_address;
-                         if (state.feature_server && now.substr(0, now.rfind(':')) == fs_host)
-                           state.feature_server->address = a;
-                       });
-    }
+    watch_feature_server_names();
   }
   void schedule_binding_expiry() {
     timers.after(std::chrono::seconds(1), [this] {
@@ -528,8 +545,7 @@ proxy_server::proxy_server(config::settings settings, server_options options)
           log::event_id::mgmt_listener_cannot_start,
           fmt::format("Cannot start HTTP listener: {} (http-port = {})", err, *s.self.http_port));
   }
-  m.resolved_feature_server = s.feature_server_address;
-  m.state.feature_server = resolve_feature_server(s.feature_server_address, s.dns_server);
+  m.use_feature_servers();
   m.watch_host_names();
   m.prober->start();
   if (m.pool) m.pool->start();

@@ -37,18 +37,24 @@ struct request_context {
   bool had_our_route = false;
   std::optional<std::size_t> rr_server_index;
   bool rr_backup = false;          // the dialog was set up with the pair's backup
-  bool rr_feature_server = false;  // our Record-Route of a dialog with the Feature Server
+  bool rr_feature_server = false;  // our Record-Route of a dialog with a Feature Server
+  // Which one (its host:port as configured); empty for a bare `fs` (any of them).
+  std::string rr_feature_server_name;
+  std::string rr_server_name;  // the pair's application name (`spn`), if recorded
+  std::string rr_dn;           // the DN (`dn`), if recorded
   // A Route or Request-URI named us with parameters whose MAC did not verify (forged, or
   // signed with a key no longer accepted): they were ignored.
   bool forged_route = false;
 
-  // The Feature Server (MWI) is on one end of this request.
+  // A Feature Server (MWI) is on one end of this request: `feature_server` names it
+  // (host:port, as feature-server-address lists it).
   bool from_feature_server = false;
   // Another instance of the pool sent it; with our `flow` Route on top: towards an
   // endpoint whose flow we hold (only then is it trusted like a SIP Server's request).
   bool from_pool_peer = false;
   bool rr_flow = false;
   bool to_feature_server = false;
+  std::string feature_server;
   // REGISTER: the address-of-record it registers (canonical).
   std::string aor;
 

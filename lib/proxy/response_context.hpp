@@ -35,6 +35,7 @@ struct retry_state {
   std::optional<std::size_t> source_pair;
   bool from_feature_server = false;
   bool to_feature_server = false;
+  std::string feature_server;  // which one (host:port as configured)
 };
 
 // A REGISTER on its way to the SIP Server: what to store when it answers 2xx.

@@ -14,7 +14,7 @@ namespace {
 // fixed order (so their order in the URI does not matter and none can be added).
 std::string signed_text(const sip::uri& u) {
   std::string text;
-  for (std::string_view name : {sps_param, member_param, fs_param, dn_param}) {
+  for (std::string_view name : {sps_param, member_param, fs_param, dn_param, pair_name_param}) {
     if (auto v = u.param(name)) {
       text += name;
       text += '=';

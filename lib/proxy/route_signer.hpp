@@ -1,4 +1,4 @@
-// The MAC over the parameters this proxy puts in its Record-Route URI (sps, spm, fs, dn;
+// The MAC over the parameters this proxy puts in its Record-Route URI (sps, spm, fs, dn, spn;
 // record_route_params.hpp), carried as `sig`: 64 bits of SipHash-2-4, 16 hex digits.
 // A Route or Request-URI that names the proxy is read for those parameters only when its
 // `sig` verifies, so an endpoint cannot write its own (`;lr;fs` used to make the proxy

@@ -13,6 +13,24 @@
 
 namespace sipproxy::routing {
 
+// The table also keeps, for a DN, the pair that serves it (the pair that accepted its
+// REGISTER or last sent it a new dialog; the seed's "SIP Proxy uses the DN name to
+// determine the correct destination"), under this key. A Call-ID is a `word` of RFC 3261
+// §25.1, in which ';' cannot appear; an endpoint's Call-ID that has it anyway is never
+// used as a session key (is_dn_session_key), so no request can read or write a DN's entry.
+inline constexpr std::string_view dn_key_prefix = "dn;";
+inline std::string dn_session_key(std::string_view dn) {
+  return std::string(dn_key_prefix) + std::string(dn);
+}
+inline bool is_dn_session_key(std::string_view key) {
+  return key.substr(0, dn_key_prefix.size()) == dn_key_prefix;
+}
+// A Call-ID as a session key: empty (nothing is recorded or found) for one that would
+// name a DN's entry.
+inline std::string_view call_session_key(std::string_view call_id) {
+  return is_dn_session_key(call_id) ? std::string_view{} : call_id;
+}
+
 class session_table {
  public:
   virtual ~session_table() = default;

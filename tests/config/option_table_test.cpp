@@ -134,6 +134,26 @@ TEST(option_table, string_options_of_the_seed_default_to_null) {
   EXPECT_EQ(spec("serving-sipserver").effect, takes_effect::after_restart);
 }
 
+TEST(option_table, feature_server_address_takes_one_host_port_or_a_list) {
+  const option_spec& s = spec("feature-server-address");
+  EXPECT_EQ(s.kind, value_kind::host_port_list);
+  EXPECT_FALSE(check_value(s, ""));
+  EXPECT_FALSE(check_value(s, "fs.example.com:5080"));
+  EXPECT_FALSE(check_value(s, "10.0.0.1:5080,10.0.0.2:5080"));
+  EXPECT_FALSE(check_value(s, "10.0.0.1:5080 , [2001:db8::1]:5080"));
+  for (std::string_view bad : {"10.0.0.1:5080,", ",10.0.0.1:5080", "10.0.0.1:5080,,10.0.0.2:5080",
+                               "10.0.0.1:5080,fs2", "10.0.0.1:5080,fs2:0", "10.0.0.1"}) {
+    SCOPED_TRACE(std::string(bad));
+    auto why = check_value(s, bad);
+    ASSERT_TRUE(why);
+    EXPECT_NE(why->find("host:port"), std::string::npos) << *why;
+  }
+  auto twice = check_value(s, "10.0.0.1:5080, 10.0.0.1:5080");
+  ASSERT_TRUE(twice);
+  EXPECT_NE(twice->find("listed twice"), std::string::npos) << *twice;
+  EXPECT_EQ(describe_range(s), "host:port, or a comma-separated list of host:port");
+}
+
 TEST(option_table, names_are_unique) {
   auto all = options();
   for (std::size_t i = 0; i < all.size(); ++i)

@@ -179,7 +179,7 @@ struct instance {
              proxy::proxy_env{settings, identity, servers, hosts, overload, selector, sessions,
                               state, bindings, pool, routes},
              &prober, nullptr) {
-    state.feature_server = feature_server;
+    state.feature_servers.assign({routing::member{"127.0.0.20:5090", feature_server}});
     layer.set_user(core);
     layer.set_own_port(5060);
     layer.set_max_in_flight(64);

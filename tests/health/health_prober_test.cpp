@@ -323,6 +323,52 @@ TEST_F(health_prober_test, stop_ends_probing) {
   EXPECT_EQ(primary_state(), member_state::active);
 }
 
+TEST_F(health_prober_test,
+       feature_servers_are_probed_and_two_missed_probes_make_one_out_of_service) {
+  routing::feature_servers fs;
+  fs.assign({member_at(5080), member_at(5081)});
+  make();
+  prober->watch_feature_servers(fs);
+  prober->start();
+  advance(0ms);
+  ASSERT_EQ(probes_to(5080).size(), 1u);
+  ASSERT_EQ(probes_to(5081).size(), 1u);
+  answer_last(primary_port, 200);
+  answer_last(backup_port, 200);
+  answer_last(5081, 200);
+  advance(2s);  // two deadlines of the unanswered probes to 5080
+  EXPECT_EQ(fs.all()[0].state, member_state::out_of_service);
+  EXPECT_EQ(fs.all()[1].state, member_state::active);
+  EXPECT_EQ(primary_state(), member_state::active);
+  // A Feature Server is not a SIP Server member in the status, nor the other way round.
+  ASSERT_EQ(prober->status().size(), 2u);
+  auto st = prober->feature_server_status();
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_EQ(st[0].address, "127.0.0.1:5080");
+  EXPECT_EQ(st[0].role, "feature-server");
+  EXPECT_EQ(st[0].state, member_state::out_of_service);
+  EXPECT_EQ(st[1].probes_answered, 1u);
+  EXPECT_EQ(fs.pick(routing::balance_method::round_robin), &fs.all()[1]);
+}
+
+TEST_F(health_prober_test, a_new_feature_server_list_replaces_the_probed_one) {
+  routing::feature_servers fs;
+  fs.assign({member_at(5080)});
+  start();
+  prober->watch_feature_servers(fs);
+  advance(0ms);
+  ASSERT_EQ(probes_to(5080).size(), 1u);
+  fs.assign({member_at(5090)});
+  prober->watch_feature_servers(fs);
+  advance(0ms);
+  ASSERT_EQ(probes_to(5090).size(), 1u);
+  advance(30s);
+  EXPECT_EQ(probes_to(5080).size(), 1u);  // the old one's probes stopped
+  EXPECT_GT(probes_to(5090).size(), 1u);
+  ASSERT_EQ(prober->feature_server_status().size(), 1u);
+  EXPECT_EQ(prober->feature_server_status()[0].address, "127.0.0.1:5090");
+}
+
 TEST(parse_retry_after, reads_the_leading_seconds) {
   EXPECT_EQ(parse_retry_after("120 (x);duration=5"), std::chrono::seconds(120));
   EXPECT_EQ(parse_retry_after("20"), std::chrono::seconds(20));

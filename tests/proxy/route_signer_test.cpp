@@ -30,6 +30,21 @@ TEST(route_signer, its_own_signature_verifies) {
   EXPECT_TRUE(verifies(s, fs));
 }
 
+TEST(route_signer, the_pair_name_and_the_feature_server_are_bound) {
+  route_signer s(key_a);
+  std::string base = "sip:10.0.0.1:5060;lr;sps=1;spm=p;spn=SIPServer_B;dn=1000";
+  std::string sig = signed_uri(s, base).substr(base.size());
+  EXPECT_TRUE(verifies(s, base + sig));
+  EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=1;spm=p;spn=SIPServer_A;dn=1000" + sig));
+  EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=1;spm=p;dn=1000" + sig));  // removed
+  std::string fs = "sip:10.0.0.1:5060;lr;fs=10.0.0.9:5080;dn=1000";
+  std::string fs_sig = signed_uri(s, fs).substr(fs.size());
+  EXPECT_TRUE(verifies(s, fs + fs_sig));
+  // A dialog with one Feature Server cannot be pointed at another.
+  EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;fs=10.0.0.8:5080;dn=1000" + fs_sig));
+  EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;fs;dn=1000" + fs_sig));
+}
+
 TEST(route_signer, a_uri_without_sig_does_not_verify) {
   route_signer s(key_a);
   EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;fs"));
@@ -43,8 +58,8 @@ TEST(route_signer, every_covered_parameter_is_bound) {
   EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=2;spm=p;dn=1000" + sig));  // changed
   EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=1;spm=b;dn=1000" + sig));
   EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=1;spm=p;dn=1001" + sig));
-  EXPECT_FALSE(verifies(s, base + ";fs" + sig));                           // added
-  EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=1;spm=p" + sig));     // removed
+  EXPECT_FALSE(verifies(s, base + ";fs" + sig));                        // added
+  EXPECT_FALSE(verifies(s, "sip:10.0.0.1:5060;lr;sps=1;spm=p" + sig));  // removed
   // Order, host and parameters it does not cover do not matter.
   EXPECT_TRUE(verifies(s, "sip:pool.example.com;dn=1000;spm=p;lr;sps=1;transport=tcp" + sig));
 }
@@ -107,8 +122,8 @@ TEST(route_signer, a_pool_shares_its_key_and_a_lone_process_keeps_its_own) {
   // Neither, several instances: derived from the pool, and said to be weak.
   auto p = make_route_signer(settings_with("", "", "", 2));
   EXPECT_TRUE(p.weak);
-  EXPECT_TRUE(verifies(make_route_signer(settings_with("", "", "", 2)).signer,
-                       signed_uri(p.signer, uri)));
+  EXPECT_TRUE(
+      verifies(make_route_signer(settings_with("", "", "", 2)).signer, signed_uri(p.signer, uri)));
   // One instance: a key of its own, which another process does not share.
   auto r1 = make_route_signer(settings_with("", "", "", 1));
   auto r2 = make_route_signer(settings_with("", "", "", 1));

@@ -121,3 +121,24 @@ TEST(memory_session_table, defaults_hold_many_entries_for_an_hour) {
 
 }  // namespace
 }  // namespace sipproxy::routing
+
+namespace sipproxy::routing {
+namespace {
+
+TEST(dn_session_key, no_call_id_names_a_dn_entry) {
+  EXPECT_EQ(dn_session_key("1001"), "dn;1001");
+  EXPECT_TRUE(is_dn_session_key(dn_session_key("1001")));
+  EXPECT_FALSE(is_dn_session_key("1001@host"));
+  // A Call-ID that would name a DN's entry is no session key at all.
+  EXPECT_EQ(call_session_key("dn;1001"), "");
+  EXPECT_EQ(call_session_key("abc@host"), "abc@host");
+  memory_session_table t;
+  t.record(call_session_key("dn;1001"), 1);
+  EXPECT_EQ(t.size(), 0u);
+  t.record(dn_session_key("1001"), 1);
+  EXPECT_EQ(t.lookup(call_session_key("dn;1001")), std::nullopt);
+  EXPECT_EQ(t.lookup(dn_session_key("1001")), std::optional<std::size_t>(1));
+}
+
+}  // namespace
+}  // namespace sipproxy::routing
