@@ -266,3 +266,35 @@ def test_sipprobe_check_pings_each_feature_server(sipprobe_bin, fake_server, tmp
     assert checks[f"feature server {live.address}"]["result"] == "OK", checks
     assert checks[f"feature server {dead.address}"]["result"] == "FAIL", checks
     assert rc == 1 and j["healthy"] is False, (rc, j, err)
+
+
+def test_subscription_outlives_its_feature_server_leaving_the_list(deploy, fake_server,
+                                                                   sip_client):
+    """A reload that takes a Feature Server out of feature-server-address sends new
+    subscriptions to the others, and a refresh of a subscription the old one holds
+    still reaches it (RFC 6665: refreshes go to their notifier), and only it."""
+    fs1, fs2 = fake_server(name="fs1"), fake_server(name="fs2")
+    _, proxy = start(deploy, fake_server, [fs1.address])
+    c = sip_client(proxy.addr)
+    register(c, proxy)
+    sub, ok = new_subscription(c, proxy)
+    assert ok.status == 200 and fs1.requests("SUBSCRIBE"), ok.text
+    proxy.config_text = proxy.config_text.replace(
+        f"feature-server-address = {fs1.address}", f"feature-server-address = {fs2.address}")
+    proxy.config_path.write_text(proxy.config_text)
+    proxy.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while [f["address"] for f in feature_servers(proxy)] != [fs2.address]:
+        assert time.monotonic() < deadline, helpers.tail(proxy.log_path, 20)
+        time.sleep(0.05)
+    resp = transact(c, in_dialog_subscribe(c, sub, ok, 2))
+    assert resp.status == 200, f"the refresh got {resp.start_line}:\n{resp.text}"
+    fs1.wait_request("SUBSCRIBE", lambda m: m.call_id == sub.call_id and m.cseq[0] == 2,
+                     timeout=5)
+    # The dialog's route set cannot be turned to another target, the new server included.
+    moved = in_dialog_subscribe(c, sub, ok, 3, target=f"sip:{fs2.host}:{fs2.port}")
+    assert transact(c, moved).status == 403
+    assert not [rx for rx in fs2.requests("SUBSCRIBE") if rx.msg.call_id == sub.call_id]
+    new, ok2 = new_subscription(c, proxy)
+    assert ok2.status == 200, ok2.text
+    fs2.wait_request("SUBSCRIBE", lambda m: m.call_id == new.call_id, timeout=5)
