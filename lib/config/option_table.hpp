@@ -13,7 +13,17 @@
 namespace sipproxy::config {
 
 // word: letters and digits only (the seed's "any alphanumeric string"), or empty.
-enum class value_kind { integer, boolean, text, list, host_port, host_port_list, choice, key128, word };
+enum class value_kind {
+  integer,
+  boolean,
+  text,
+  list,
+  host_port,
+  host_port_list,
+  choice,
+  key128,
+  word
+};
 enum class takes_effect { immediately, after_restart, next_register };
 // The mode the seed documents an option for ("Standalone only", "Cluster only"). sipproxy
 // reads every option in both modes where it has a meaning; this records the contract.

@@ -211,8 +211,7 @@ bool targets_configured(const request_context& ctx, std::string_view configured)
     if (c < '0' || c > '9' || port > 65535) return false;
     port = port * 10 + static_cast<unsigned>(c - '0');
   }
-  if (ctx.next_hop)
-    return ctx.next_hop->address.to_string() == host && ctx.next_hop->port == port;
+  if (ctx.next_hop) return ctx.next_hop->address.to_string() == host && ctx.next_hop->port == port;
   auto u = sip::parse_uri(ctx.resolve_uri);
   return u && sip::iequals(u->host, host) && (u->port ? u->port : 5060) == port;
 }
