@@ -8,7 +8,9 @@
 #
 # Environment: SIPPROXYD, SIPPROXYCTL (the binaries; default build/bin/...), SIPP (default
 # sipp), DEMO_PORT (the first of the ports used, default 25060: the proxy on DEMO_PORT,
-# its management port +1, the primary +10, the backup +11, the phone +20), DEMO_CALLS
+# its management port +1, the primary +10, the backup +11, the phone +20; each can also be
+# set alone: DEMO_PROXY_PORT, DEMO_MGMT_PORT, DEMO_PRIMARY_PORT, DEMO_BACKUP_PORT,
+# DEMO_PHONE_PORT), DEMO_CALLS
 # (default 100, at 10 a second). Everything it starts is stopped when it ends; its files
 # are in a temporary directory, kept when DEMO_KEEP=1. Exits 0 when every call ended and at
 # most 5 failed (only a call caught between its 200 OK and its BYE by the kill can fail).
@@ -19,8 +21,9 @@ sipproxyctl=${SIPPROXYCTL:-$root/build/bin/sipproxyctl}
 sipp=${SIPP:-sipp}
 base=${DEMO_PORT:-25060}
 calls=${DEMO_CALLS:-100}
-proxy_port=$base mgmt_port=$((base + 1))
-primary_port=$((base + 10)) backup_port=$((base + 11)) phone_port=$((base + 20))
+proxy_port=${DEMO_PROXY_PORT:-$base} mgmt_port=${DEMO_MGMT_PORT:-$((base + 1))}
+primary_port=${DEMO_PRIMARY_PORT:-$((base + 10))} backup_port=${DEMO_BACKUP_PORT:-$((base + 11))}
+phone_port=${DEMO_PHONE_PORT:-$((base + 20))}
 
 for tool in "$sipproxyd" "$sipproxyctl"; do
   if [ ! -x "$tool" ]; then
