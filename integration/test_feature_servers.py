@@ -236,7 +236,8 @@ def test_sighup_changes_the_feature_server_list(deploy, fake_server, sip_client)
 
 def test_malformed_feature_server_list_is_a_config_error(sipproxyd_bin, tmp_path):
     for bad in ("127.0.0.1:5080,,127.0.0.1:5081", "127.0.0.1:5080,fs2",
-                "127.0.0.1:5080,127.0.0.1:5080"):
+                "127.0.0.1:5080,127.0.0.1:5080", "127.0.0.1:5080;geo-location=dc-1",
+                "127.0.0.1:5080;dc=1"):
         text = helpers.render_config(proxy_port=helpers.free_port(),
                                      mgmt_port=helpers.free_port(),
                                      primary=f"127.0.0.1:{helpers.free_port()}",
@@ -258,7 +259,8 @@ def test_sipprobe_check_pings_each_feature_server(sipprobe_bin, fake_server, tmp
     text = helpers.render_config(proxy_port=helpers.free_port(), mgmt_port=helpers.free_port(),
                                  primary=live.address,
                                  sipproxy_extra={"feature-server-address":
-                                                 f"{live.address}, {dead.address}"})
+                                                 f"{live.address};geo-location=dc1, "
+                                                 f"{dead.address}"})
     cfg = tmp_path / "check.conf"
     cfg.write_text(text)
     rc, j, err = probe_json(sipprobe_bin, "check", "--config", str(cfg), "--timeout", "1")
@@ -298,3 +300,46 @@ def test_subscription_outlives_its_feature_server_leaving_the_list(deploy, fake_
     new, ok2 = new_subscription(c, proxy)
     assert ok2.status == 200, ok2.text
     fs2.wait_request("SUBSCRIBE", lambda m: m.call_id == new.call_id, timeout=5)
+
+
+def test_feature_servers_of_the_proxys_geo_location_come_first(deploy, fake_server,
+                                                               sip_client):
+    """The seed balances "within the data center to which SIP Proxy belongs": with
+    geo-location = east, new subscriptions go to the east Feature Server and to the
+    one without a geo-location (it belongs to every data centre), never to the west
+    one while either is in service; when both stop answering, to the west one."""
+    east = fake_server(name="east")
+    west = fake_server(name="west")
+    anywhere = fake_server(name="anywhere")
+    _, proxy = start(deploy, fake_server,
+                     [f"{west.address};geo-location=west", f"{east.address};geo-location=east",
+                      anywhere.address],
+                     **{"geo-location": "east", "oos-check": 1, "oos-force": 1})
+    c = sip_client(proxy.addr)
+    register(c, proxy)
+
+    def home_of(sub) -> str:
+        got = [f.name for f in (east, west, anywhere)
+               if any(rx.msg.call_id == sub.call_id for rx in f.requests("SUBSCRIBE"))]
+        assert len(got) == 1, f"SUBSCRIBE {sub.call_id} reached {got}"
+        return got[0]
+
+    homes = []
+    for _ in range(4):
+        sub, ok = new_subscription(c, proxy)
+        assert ok.status == 200, ok.text
+        homes.append(home_of(sub))
+    assert sorted(homes) == ["anywhere", "anywhere", "east", "east"], homes
+    assert not west.requests("SUBSCRIBE")
+
+    east.stop()
+    anywhere.stop()
+    wait_state(proxy, east.address, "out-of-service")
+    wait_state(proxy, anywhere.address, "out-of-service")
+    for _ in range(2):
+        sub, ok = new_subscription(c, proxy)
+        assert ok.status == 200, ok.text
+        assert home_of(sub) == "west"
+    assert "no Feature Server of geo-location 'east' is available" in \
+        proxy.log_path.read_text(errors="replace")
+

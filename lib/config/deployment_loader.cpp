@@ -213,7 +213,17 @@ void derive_typed(settings& s) {
   s.contact_address = v["contact-address"];
   s.internal_domain = v["internal-domain"];
   s.feature_server_address = v["feature-server-address"];
-  s.feature_servers = split_list(s.feature_server_address);
+  s.feature_servers.clear();
+  for (const std::string& item : split_list(s.feature_server_address)) {
+    // The option's check (option_table) has accepted "host:port[;geo-location=NAME]".
+    std::size_t semi = item.find(';');
+    settings::feature_server_entry e{trim(std::string_view(item).substr(0, semi)), {}};
+    if (semi != std::string::npos) {
+      std::string param = trim(std::string_view(item).substr(semi + 1));
+      e.geo_location = trim(std::string_view(param).substr(param.find('=') + 1));
+    }
+    s.feature_servers.push_back(std::move(e));
+  }
   s.geo_location = v["geo-location"];
   s.sip_address = v["sip-address"];
   s.mgmt_token = v["mgmt-token"];

@@ -152,7 +152,7 @@ std::string describe_range(const option_spec& spec) {
     case value_kind::host_port:
       return "host:port";
     case value_kind::host_port_list:
-      return "host:port, or a comma-separated list of host:port";
+      return "host:port[;geo-location=NAME], or a comma-separated list of them";
     case value_kind::key128:
       return "32 hexadecimal digits (a 128-bit key)";
     case value_kind::word:
@@ -218,23 +218,39 @@ std::optional<std::string> check_value(const option_spec& spec, std::string_view
       return fmt::format("'{}' is not valid; valid values: {}", value, describe_range(spec));
     }
     case value_kind::host_port_list: {
-      // Each entry a host:port; no empty entry, none twice.
+      // Each entry a host:port, optionally with ";geo-location=NAME" (its data centre);
+      // no empty entry, no host:port twice.
       std::vector<std::string_view> seen;
       std::string_view rest = value;
       if (value.empty()) return std::nullopt;
+      auto strip = [](std::string_view v) {
+        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+        while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+        return v;
+      };
       while (true) {
         std::size_t comma = rest.find(',');
-        std::string_view item = rest.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-          item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        std::string_view entry = strip(rest.substr(0, comma));
+        std::size_t semi = entry.find(';');
+        std::string_view item = strip(entry.substr(0, semi));
         option_spec one = spec;
         one.kind = value_kind::host_port;
         if (item.empty() || check_value(one, item))
           return fmt::format(
-              "'{}' is not valid; valid values: host:port (port 1-65535), or a comma-separated "
-              "list of them{}",
-              value, item.empty() ? " (an entry is empty)" : fmt::format(" ('{}')", item));
+              "'{}' is not valid; valid values: {} (port 1-65535){}", value, describe_range(spec),
+              entry.empty() ? " (an entry is empty)" : fmt::format(" ('{}')", entry));
+        if (semi != std::string_view::npos) {
+          std::string_view param = strip(entry.substr(semi + 1));
+          std::size_t eq = param.find('=');
+          std::string_view name = strip(param.substr(0, eq));
+          std::string_view geo =
+              eq == std::string_view::npos ? std::string_view{} : strip(param.substr(eq + 1));
+          if (name != "geo-location" || geo.empty() || !is_word(geo))
+            return fmt::format(
+                "'{}' is not valid: '{}' is not ';geo-location=NAME' with NAME letters and "
+                "digits; valid values: {}",
+                value, entry.substr(semi), describe_range(spec));
+        }
         for (auto s : seen) {
           if (s == item)
             return fmt::format(

@@ -58,7 +58,13 @@ struct settings {
   std::string contact_address;
   std::string internal_domain;
   std::string feature_server_address;
-  std::vector<std::string> feature_servers;  // its entries, host:port each, in order
+  // Its entries, in order: "host:port", each with the data centre an optional
+  // ";geo-location=NAME" gives it (empty: a candidate from every geo-location).
+  struct feature_server_entry {
+    std::string address;  // host:port as written
+    std::string geo_location;
+  };
+  std::vector<feature_server_entry> feature_servers;
   std::string geo_location;
   std::string sip_address;
   std::string mgmt_token;

@@ -126,7 +126,8 @@ asio::awaitable<std::vector<check_line>> run_checks(dns::resolver& r, const conf
   // The feature servers (one host:port, or a list).
   if (s.feature_servers.empty())
     lines.push_back({check_line::verdict::skip, "feature server", "", "not set"});
-  for (const std::string& fs : s.feature_servers) {
+  for (const auto& entry : s.feature_servers) {
+    const std::string& fs = entry.address;
     // One line each: "feature server", or with several "feature server HOST:PORT".
     std::string what = s.feature_servers.size() > 1 ? "feature server " + fs : "feature server";
     if (auto hp = split_host_port(fs); !hp) {

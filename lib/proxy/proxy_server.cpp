@@ -234,11 +234,14 @@ static std::string via_host_of(const config::settings& s) {
 }
 
 // feature-server-address (one "host:port" or a comma-separated list) as members, each a
-// UDP peer; an entry that does not resolve is left out (logged with 40005).
-static std::vector<routing::member> resolve_feature_servers(const std::vector<std::string>& list,
-                                                            const std::string& dns_server) {
+// UDP peer with its geo-location; an entry that does not resolve is left out (logged
+// with 40005).
+static std::vector<routing::member> resolve_feature_servers(
+    const std::vector<config::settings::feature_server_entry>& list,
+    const std::string& dns_server) {
   std::vector<routing::member> out;
-  for (const std::string& hp : list) {
+  for (const auto& entry : list) {
+    const std::string& hp = entry.address;
     std::size_t colon = hp.rfind(':');
     std::string host = hp.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']')
@@ -256,6 +259,7 @@ static std::vector<routing::member> resolve_feature_servers(const std::vector<st
     m.configured = hp;
     m.address.address = transport::normalize(*ip);
     m.address.port = static_cast<std::uint16_t>(*port);
+    m.geo_location = entry.geo_location;
     out.push_back(std::move(m));
   }
   return out;
@@ -349,6 +353,7 @@ struct proxy_server::impl {
   // feature-server-address, resolved, probed, and its host names followed.
   void use_feature_servers() {
     resolved_feature_server = settings.feature_server_address;
+    state.feature_servers.set_local_geo(settings.geo_location);
     state.feature_servers.assign(
         resolve_feature_servers(settings.feature_servers, settings.dns_server));
     ++feature_server_generation;

@@ -2,12 +2,15 @@
 // of them) that MWI SUBSCRIBEs go to, each with the state the OPTIONS probes give it (the
 // same out-of-service detection as a SIP Server member). New subscriptions are spread
 // over the live ones by the load-balancing method (the seed's "load balancing ... across
-// SIP Servers and Feature Servers"); a subscription's dialog stays on the one it began
-// with, and a failed SUBSCRIBE is never sent to another (the seed's MWI subscription).
+// SIP Servers and Feature Servers ... within the data center to which SIP Proxy
+// belongs": those of the proxy's geo-location first, as for SIP Servers); a
+// subscription's dialog stays on the one it began with, and a failed SUBSCRIBE is never
+// sent to another (the seed's MWI subscription).
 #pragma once
 
 #include <cstddef>
 #include <random>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,12 +34,18 @@ class feature_servers {
   const member* at(const boost::asio::ip::address& a, std::uint16_t port) const;
   // The server feature-server-address lists as `configured` (host:port, as written).
   const member* by_configured(std::string_view configured) const;
-  // A server for a new subscription: round-robin or random over the active ones;
-  // nullptr when none is active.
+  // The proxy's own geo-location (empty: every server is local).
+  void set_local_geo(std::string geo) { geo_ = std::move(geo); }
+
+  // A server for a new subscription: round-robin or random over the active ones of the
+  // proxy's geo-location (a server without one belongs to every location); when none of
+  // them is active, over the active ones elsewhere; nullptr when none is active.
   const member* pick(balance_method method);
 
  private:
   std::vector<member> servers_;
+  std::string geo_;
+  bool using_other_locations_ = false;
   std::size_t next_ = 0;
   std::minstd_rand rng_{std::random_device{}()};
 };

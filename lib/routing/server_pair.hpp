@@ -21,6 +21,7 @@ struct member {
   std::string configured;  // "host:port" as written
   transport::peer address;
   member_state state = member_state::active;
+  std::string geo_location;  // a Feature Server's data centre (a SIP Server's is its pair's)
 };
 
 struct server_pair {

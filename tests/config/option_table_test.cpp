@@ -151,7 +151,24 @@ TEST(option_table, feature_server_address_takes_one_host_port_or_a_list) {
   auto twice = check_value(s, "10.0.0.1:5080, 10.0.0.1:5080");
   ASSERT_TRUE(twice);
   EXPECT_NE(twice->find("listed twice"), std::string::npos) << *twice;
-  EXPECT_EQ(describe_range(s), "host:port, or a comma-separated list of host:port");
+  EXPECT_EQ(describe_range(s), "host:port[;geo-location=NAME], or a comma-separated list of them");
+}
+
+TEST(option_table, feature_server_entries_may_name_their_geo_location) {
+  const option_spec& s = spec("feature-server-address");
+  EXPECT_FALSE(check_value(s, "fs1:5080;geo-location=dc1"));
+  EXPECT_FALSE(
+      check_value(s, "fs1:5080 ; geo-location = dc1, [2001:db8::1]:5080;geo-location=DC2"));
+  for (std::string_view bad : {"fs1:5080;geo-location=", "fs1:5080;geo-location=dc-1",
+                               "fs1:5080;geo=dc1", "fs1:5080;", "fs1:5080;geo-location"}) {
+    SCOPED_TRACE(std::string(bad));
+    auto why = check_value(s, bad);
+    ASSERT_TRUE(why);
+    EXPECT_NE(why->find("geo-location=NAME"), std::string::npos) << *why;
+  }
+  auto twice = check_value(s, "fs1:5080;geo-location=dc1, fs1:5080;geo-location=dc2");
+  ASSERT_TRUE(twice);
+  EXPECT_NE(twice->find("listed twice"), std::string::npos) << *twice;
 }
 
 TEST(option_table, names_are_unique) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <vector>
 
 namespace sipproxy::routing {
 namespace {
@@ -37,6 +38,33 @@ TEST(feature_servers, random_uses_only_active_ones_and_none_gives_nullptr) {
   feature_servers none;
   EXPECT_TRUE(none.empty());
   EXPECT_EQ(none.pick(balance_method::round_robin), nullptr);
+}
+
+TEST(feature_servers, those_of_the_proxys_geo_location_come_first) {
+  feature_servers fs;
+  std::vector<member> list{at(5080), at(5081), at(5082)};
+  list[0].geo_location = "west";
+  list[1].geo_location = "east";  // list[2] has none: it belongs to every location
+  fs.assign(std::move(list));
+  fs.set_local_geo("east");
+  std::map<std::uint16_t, int> n;
+  for (int i = 0; i < 6; ++i) ++n[fs.pick(balance_method::round_robin)->address.port];
+  EXPECT_EQ(n[5080], 0);
+  EXPECT_EQ(n[5081], 3);
+  EXPECT_EQ(n[5082], 3);
+  // No local one in service: the other location's.
+  fs.all()[1].state = member_state::out_of_service;
+  fs.all()[2].state = member_state::inactive;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(fs.pick(balance_method::random)->address.port, 5080);
+  // Back as soon as a local one is.
+  fs.all()[1].state = member_state::active;
+  EXPECT_EQ(fs.pick(balance_method::round_robin)->address.port, 5081);
+  // A proxy without a geo-location: every server is local.
+  fs.set_local_geo("");
+  n.clear();
+  for (int i = 0; i < 4; ++i) ++n[fs.pick(balance_method::round_robin)->address.port];
+  EXPECT_EQ(n[5080], 2);
+  EXPECT_EQ(n[5081], 2);
 }
 
 TEST(feature_servers, found_by_address_and_by_configured_name) {
