@@ -390,8 +390,10 @@ def test_pool_divergence_is_repaired_by_the_digest_check(pool, timers):
         s.sendall(line.encode())
         reply = json.loads(s.makefile().readline())
     assert reply.get("ok") and reply.get("applied") == 1, reply
-    assert bindings(i1) == [] and bindings(i3) == []
     assert [b["contact"] for b in bindings(i2)] == ["sip:1000@127.0.0.1:5999"]
+    # (Not asserted: that i1 and i3 lack it now. On the shortened timers a digest check
+    # may already have repaired it on a loaded machine; the log lines below show that
+    # the repair, not a plain update, brought it.)
     for inst in (i1, i3):
         wait_bindings(inst, lambda b: [x["contact"] for x in b] == ["sip:1000@127.0.0.1:5999"],
                       "the record repaired from SIPProxy_2", timeout=45)

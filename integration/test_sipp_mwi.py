@@ -18,6 +18,8 @@ NOTIFY timeout: the scenario's check is a real one.
 
 from __future__ import annotations
 
+import time
+
 import helpers
 import sipp_stats
 from fakes import sipmsg
@@ -69,8 +71,14 @@ def test_sipp_registers_subscribes_and_gets_the_feature_servers_notify(deploy, f
     assert len(mwi.sent) == 2, fs.dump()
     for data in mwi.sent:
         cseq = sipmsg.parse(data).cseq
-        resp = [rx for rx in fs.rx.items() if rx.msg is not None and rx.msg.is_response
-                and rx.msg.call_id == call_id and rx.msg.cseq == cseq]
+        # SIPp may end its scenario as it sends the last 200: give it the way back.
+        deadline = time.monotonic() + 5
+        while True:
+            resp = [rx for rx in fs.rx.items() if rx.msg is not None and rx.msg.is_response
+                    and rx.msg.call_id == call_id and rx.msg.cseq == cseq]
+            if resp or time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
         assert resp and resp[0].msg.status == 200, \
             f"no 200 for the NOTIFY (CSeq {cseq}) at the Feature Server:\n{fs.dump()}"
         assert len(resp[0].msg.vias()) == 1, resp[0].describe()
