@@ -11,7 +11,9 @@ connection against a real sipproxyd:
   request goes where an endpoint's requests go, the serving SIP Server.
 * A genuine, signed `fs` Record-Route of one's own MWI dialog, replayed with
   another target, gets 403: the Feature Server dialog reaches only its host.
-* A phone on the Feature Server's host, over TCP, is not the Feature Server.
+* A phone on the Feature Server's host, over TCP, is not the Feature Server; one on
+  a SIP Server's host is not that SIP Server (it cannot reach registered phones
+  directly, past the SIP Server).
 * An endpoint cannot name a pool instance's host with another port in a Route.
 """
 
@@ -179,6 +181,23 @@ def test_phone_on_the_feature_servers_host_is_not_the_feature_server(deploy, fak
         assert got is None, f"a TCP phone on the Feature Server's host was trusted:\n{got}"
     finally:
         sink.close()
+
+
+def test_phone_on_the_sip_servers_host_is_not_the_sip_server(deploy, fake_server, sip_client):
+    """A TCP phone on the SIP Server's address (127.0.0.1, its own port): were it taken
+    for the SIP Server by address alone, its INVITE to a registered AOR would go
+    straight to that phone. It goes to the SIP Server, as any endpoint's does."""
+    sip_server, _, proxy = start(deploy, fake_server, feature_server=False)
+    victim = sip_client(proxy.addr)
+    register(victim, proxy, user="2000")
+    phone = sip_client(proxy.addr, "TCP")
+    data = phone.request("INVITE", f"sip:2000@{proxy.hostport}")
+    cid = sipmsg.parse(data).call_id
+    phone.send(data)
+    sip_server.wait_request("INVITE", lambda m: m.call_id == cid, timeout=5)
+    assert not [rx for rx in victim.rx.items()
+                if rx.msg is not None and rx.msg.call_id == cid], \
+        f"a TCP phone on the SIP Server's host reached the registered phone:\n{victim.dump()}"
 
 
 def test_route_to_a_pool_hosts_other_port_is_refused(deploy, fake_server, sip_client):
