@@ -106,6 +106,9 @@ class http_server::session : public std::enable_shared_from_this<session> {
       res_.set("Content-Security-Policy", status_page_csp(nonce));
       res_.set("X-Content-Type-Options", "nosniff");
       json doc = src.status_document();
+      json rates =
+          owner_.rates_.observe(doc.value("counters", json()), counter_rates::clock::now());
+      doc["rates"] = std::move(rates);
       reply(http::status::ok, "text/html; charset=utf-8",
             asks_fragment(query) ? status_fragment(doc) : status_page(doc, nonce));
     } else if (target == "/status") {

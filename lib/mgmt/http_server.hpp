@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "log/throttle.hpp"
+#include "mgmt/counter_rates.hpp"
 #include "mgmt/http_source.hpp"
 #include "transport/accept_backoff.hpp"
 
@@ -37,6 +38,7 @@ class http_server {
 
   boost::asio::io_context& io_;
   const http_source& source_;
+  counter_rates rates_;  // of the status page's reads
   boost::asio::ip::tcp::acceptor acceptor_;
   // Shared with the sessions, which may outlive the server in the event loop's queue at
   // shutdown.

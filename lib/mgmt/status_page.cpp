@@ -207,15 +207,23 @@ void traffic(std::string& out, const json& doc) {
     out += "</section>\n";
     return;
   }
-  out +=
-      "<table "
-      "class=\"counters\">\n<thead><tr><th>Counter</th><th>Total</th></tr></thead>\n<tbody>\n";
+  const json& rates = field(doc, "rates");
+  const json& window = field(rates, "window_s");
+  const json& per_second = field(rates, "per_second");
+  out += fmt::format(
+      "<table class=\"counters\">\n<thead><tr><th>Counter</th><th>Total</th><th>{}</th></tr>"
+      "</thead>\n<tbody>\n",
+      window.is_number() ? fmt::format("Per second, last {:.0f}&nbsp;s", window.get<double>())
+                         : std::string("Per second (from the next read)"));
   for (const auto& [key, value] : counters.items()) {
     std::string label = key;
     for (char& c : label)
       if (c == '_') c = ' ';
-    out += fmt::format("<tr><th scope=\"row\">{}</th><td>{}</td></tr>\n", html_escape(label),
-                       text(value));
+    const json& rate = field(per_second, key.c_str());
+    out += fmt::format(
+        "<tr data-counter=\"{}\"><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>\n",
+        html_escape(key), html_escape(label), text(value),
+        rate.is_number() ? fmt::format("{:.1f}", rate.get<double>()) : std::string(none));
   }
   out += "</tbody>\n</table>\n</section>\n";
 }
@@ -227,7 +235,8 @@ table{border-collapse:collapse;background:#fff}
 th,td{border:1px solid #ccc;padding:.2em .6em;text-align:left;vertical-align:top}
 thead th{background:#e8e8f0}tr.pair th,tr.pair td{background:#f0f0f5}
 td.role{padding-left:1.6em}
-.ok{background:#c8f0c8}.warn{background:#fbe7a1}.bad{background:#f6b8b8}.unknown{background:#ddd}
+.ok,tr .ok{background:#c8f0c8}.warn,tr .warn{background:#fbe7a1}
+.bad,tr .bad{background:#f6b8b8}.unknown,tr .unknown{background:#ddd}
 li.alarm{color:#900;font-weight:600}.none{color:#666}.summary,.reload{color:#444}
 )";
 

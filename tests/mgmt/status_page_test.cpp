@@ -78,8 +78,23 @@ TEST(StatusPage, ShowsPeersAlarmsStorageAndCounters) {
   EXPECT_TRUE(contains(f, "<li class=\"alarm\">40001 SPR_SIPS_HA_PAIR_UNAVAILABLE"));
   EXPECT_TRUE(contains(f, "<span id=\"storage-backend\">peers</span>"));
   EXPECT_TRUE(contains(f, "<th scope=\"row\">failover retries</th><td>3</td>"));
+  EXPECT_TRUE(contains(f, "<tr data-counter=\"failover_retries\">"));
   EXPECT_TRUE(contains(f, "up 1&nbsp;h 2&nbsp;min"));
   EXPECT_TRUE(contains(f, "<span id=\"serving\" class=\"ok\">serving</span>"));
+}
+
+TEST(StatusPage, ShowsCounterRatesWhenThereAreAny) {
+  json doc = sample();
+  std::string f = status_fragment(doc);
+  EXPECT_TRUE(contains(f, "<th>Per second (from the next read)</th>")) << f;
+  EXPECT_TRUE(contains(f,
+                       "<tr data-counter=\"requests\"><th scope=\"row\">requests</th>"
+                       "<td>12</td><td>\u2014</td></tr>"));
+  doc["rates"] = json{{"window_s", 5.0}, {"per_second", {{"requests", 2.4}}}};
+  f = status_fragment(doc);
+  EXPECT_TRUE(contains(f, "<th>Per second, last 5&nbsp;s</th>")) << f;
+  EXPECT_TRUE(contains(f, "<td>12</td><td>2.4</td>"));
+  EXPECT_TRUE(contains(f, "<td>3</td><td>\u2014</td>"));  // failover retries: no rate
 }
 
 TEST(StatusPage, ShowsRedisStorageAndAPoolOfOne) {
