@@ -24,6 +24,11 @@ const json& list(const json& j, const char* key) {
   return v.is_array() ? v : empty;
 }
 
+bool flag(const json& j, const char* key) {
+  const json& v = field(j, key);
+  return v.is_boolean() && v.get<bool>();
+}
+
 constexpr std::string_view none = "\u2014";  // an em dash: no value
 
 // A value as escaped text: strings escaped, numbers as numbers, null as a dash.
@@ -69,7 +74,7 @@ std::string state_cell(const json& state) {
 }
 
 void summary(std::string& out, const json& doc) {
-  bool draining = field(doc, "draining").is_boolean() && field(doc, "draining").get<bool>();
+  bool draining = flag(doc, "draining");
   const json& listeners = field(doc, "listeners");
   out += fmt::format(
       "<p class=\"summary\"><span id=\"application\">{}</span> &middot; version {} &middot; {} "
@@ -105,7 +110,7 @@ void servers(std::string& out, const json& doc) {
       pairs.size());
   for (const auto& p : pairs) {
     std::string name = text(field(p, "name"));
-    bool available = field(p, "available").is_boolean() && field(p, "available").get<bool>();
+    bool available = flag(p, "available");
     const json& geo = field(p, "geo_location");
     out += fmt::format(
         "<tbody>\n<tr class=\"pair\" data-pair=\"{0}\"><th scope=\"row\">{0}{1}</th><td></td>"
