@@ -1,9 +1,10 @@
 // Rates for the status page: per-second rates of the status document's counters, from
-// the samples taken when the page is read (no timer, no collection of its own). A read
-// keeps its sample when the newest kept one is at least min_gap old; a rate is the
-// change from the oldest sample of the last `window` to now. So with the page's
-// refresh every few seconds, rates are over the last few seconds; the first read has
-// none. A counter that went down (it cannot, but a document is not trusted) has none.
+// the samples taken when the page is read (no timer, no collection of its own). A rate is
+// the change since the newest earlier read that is at least min_gap old and at most
+// max_age: with the page refreshing itself every few seconds, over those few seconds;
+// reloaded by hand, since the previous reload. The first read has none, nor has a read
+// after a longer pause. A counter that went down (it cannot, but a document is not
+// trusted) has none.
 #pragma once
 
 #include <chrono>
@@ -17,10 +18,10 @@ class counter_rates {
  public:
   using clock = std::chrono::steady_clock;
   static constexpr std::chrono::seconds min_gap{1};
-  static constexpr std::chrono::seconds window{10};
+  static constexpr std::chrono::seconds max_age{60};
 
-  // {"window_s": seconds, "per_second": {counter: rate}}, or null when no earlier sample
-  // is in the window. `counters`: an object of non-negative integers.
+  // {"window_s": seconds, "per_second": {counter: rate}}, or null when no earlier read
+  // qualifies. `counters`: an object of non-negative integers.
   json observe(const json& counters, clock::time_point now);
 
  private:
@@ -28,7 +29,9 @@ class counter_rates {
     clock::time_point at;
     json counters;
   };
-  std::deque<sample> samples_;  // oldest first, at most window / min_gap + 1
+  // Kept at least min_gap apart, so the newest one at least min_gap old is one of the
+  // last two: no more are kept.
+  std::deque<sample> samples_;
 };
 
 }  // namespace sipproxy::mgmt

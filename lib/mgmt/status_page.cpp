@@ -240,8 +240,8 @@ table{border-collapse:collapse;background:#fff}
 th,td{border:1px solid #ccc;padding:.2em .6em;text-align:left;vertical-align:top}
 thead th{background:#e8e8f0}tr.pair th,tr.pair td{background:#f0f0f5}
 td.role{padding-left:1.6em}
-.ok,tr .ok{background:#c8f0c8}.warn,tr .warn{background:#fbe7a1}
-.bad,tr .bad{background:#f6b8b8}.unknown,tr .unknown{background:#ddd}
+.ok,.state.ok{background:#c8f0c8}.warn,.state.warn{background:#fbe7a1}
+.bad,.state.bad{background:#f6b8b8}.unknown,.state.unknown{background:#ddd}
 li.alarm{color:#900;font-weight:600}.none{color:#666}.summary,.reload{color:#444}
 )";
 

@@ -23,20 +23,30 @@ TEST(CounterRates, FirstReadHasNoRateTheNextHasTheChangePerSecond) {
   EXPECT_DOUBLE_EQ(got["per_second"]["failover_retries"].get<double>(), 0.0);
 }
 
-TEST(CounterRates, ReadsCloserThanTheGapAreNotKeptAndTheWindowSlides) {
+TEST(CounterRates, RatesAreSinceThePreviousReadAtLeastTheGapOld) {
   counter_rates r;
   clock::time_point t0{};
   r.observe(counters(0, 0), t0);
-  r.observe(counters(5, 0), t0 + 500ms);  // not kept: under min_gap after t0
+  // Under min_gap after t0: no rate yet, and not kept.
+  EXPECT_TRUE(r.observe(counters(5, 0), t0 + 500ms).is_null());
   json got = r.observe(counters(20, 0), t0 + 2s);
+  EXPECT_DOUBLE_EQ(got["window_s"].get<double>(), 2.0);
   EXPECT_DOUBLE_EQ(got["per_second"]["requests"].get<double>(), 10.0);  // from t0
-  // Past the window, t0 is dropped: the rate is from the 2 s sample.
-  got = r.observe(counters(60, 0), t0 + 12s);
-  EXPECT_DOUBLE_EQ(got["window_s"].get<double>(), 10.0);
-  EXPECT_DOUBLE_EQ(got["per_second"]["requests"].get<double>(), 4.0);
-  // A long pause: nothing in the window, no rate, and this read starts again.
-  EXPECT_TRUE(r.observe(counters(60, 0), t0 + 60s).is_null());
-  EXPECT_TRUE(r.observe(counters(61, 0), t0 + 61s).is_object());
+  // Refreshed every 5 s: each rate is over the last 5 s.
+  got = r.observe(counters(60, 0), t0 + 7s);
+  EXPECT_DOUBLE_EQ(got["window_s"].get<double>(), 5.0);
+  EXPECT_DOUBLE_EQ(got["per_second"]["requests"].get<double>(), 8.0);
+  // A second reader just after: the read before the newest one is used.
+  got = r.observe(counters(61, 0), t0 + 7500ms);
+  EXPECT_DOUBLE_EQ(got["window_s"].get<double>(), 5.5);
+  EXPECT_DOUBLE_EQ(got["per_second"]["requests"].get<double>(), 41.0 / 5.5);
+  // A reload by hand 40 s later: since the read at 7 s (the one at 7.5 s was not kept).
+  got = r.observe(counters(140, 0), t0 + 47s);
+  EXPECT_DOUBLE_EQ(got["window_s"].get<double>(), 40.0);
+  EXPECT_DOUBLE_EQ(got["per_second"]["requests"].get<double>(), 2.0);
+  // After more than max_age: no rate, and this read starts again.
+  EXPECT_TRUE(r.observe(counters(200, 0), t0 + 120s).is_null());
+  EXPECT_TRUE(r.observe(counters(201, 0), t0 + 121s).is_object());
 }
 
 TEST(CounterRates, ACounterThatWentDownOrIsNotANumberHasNoRate) {
