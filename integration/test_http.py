@@ -1,7 +1,8 @@
 """The HTTP interface on http-port: GET /healthz (200 serving, 503 draining or
 with no SIP Server available), GET /status (JSON with "servers"), GET /metrics
 (Prometheus text, counters moving after a SIPp run), read-only (405), 404 for
-other paths, and an oversized header neither answered 200 nor fatal.
+other paths, and an oversized header neither answered 200 nor fatal.  GET /, the
+HTML status page, is tested in a browser in test_status_page.py.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def test_write_methods_405(shared_proxy, method):
     assert mu.http(hp, "/healthz").status == 200
 
 
-@pytest.mark.parametrize("path", ["/", "/nope", "/metrics/x", "/statusx"])
+@pytest.mark.parametrize("path", ["/nope", "/index.html", "/metrics/x", "/statusx"])
 def test_unknown_path_404(shared_proxy, path):
     _, _, hp = shared_proxy
     r = mu.http(hp, path)

@@ -100,7 +100,7 @@ constexpr std::array<option_spec, 38> table{{
   {"mgmt-port", "", vk::integer, 1, 65535, "", te::after_restart, ap::both, sc::application,
    "Management port (sipproxyctl, peer replication)."},
   {"http-port", "", vk::integer, 1, 65535, "", te::after_restart, ap::both, sc::application,
-   "Optional HTTP interface port (status, metrics)."},
+   "Optional HTTP interface port (status page, status, metrics)."},
   {"mgmt-address", "127.0.0.1", vk::text, 0, 0, "", te::after_restart, ap::both, sc::application,
    "Address the management and HTTP ports bind to; unset: host when mgmt-token is set, else 127.0.0.1."},
 }};

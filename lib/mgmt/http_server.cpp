@@ -6,10 +6,12 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <memory>
+#include <random>
 
 #include "log/logger.hpp"
 #include "mgmt/json_text.hpp"
 #include "mgmt/listen_tcp.hpp"
+#include "mgmt/status_page.hpp"
 
 namespace sipproxy::mgmt {
 
@@ -19,7 +21,26 @@ using asio::ip::tcp;
 
 namespace {
 constexpr std::size_t max_connections = 32;
+
+// Whether the query string holds fragment=1 (the status page's refresh).
+bool asks_fragment(std::string_view query) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    if (query.substr(0, amp) == "fragment=1") return true;
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
 }
+
+// 128 unpredictable bits as hex: the status page's CSP nonce, new for every response.
+std::string page_nonce() {
+  std::random_device random;
+  std::string out;
+  for (int i = 0; i < 4; ++i) out += fmt::format("{:08x}", random());
+  return out;
+}
+}  // namespace
 
 class http_server::session : public std::enable_shared_from_this<session> {
  public:
@@ -69,13 +90,28 @@ class http_server::session : public std::enable_shared_from_this<session> {
     const auto& req = parser_.get();
     if (req.method() != http::verb::get && req.method() != http::verb::head) {
       reply(http::status::method_not_allowed, "text/plain",
-            "read-only: GET /status, /metrics, /healthz\n");
+            "read-only: GET /, /status, /metrics, /healthz\n");
       return;
     }
     std::string_view target(req.target().data(), req.target().size());
-    target = target.substr(0, target.find('?'));
+    std::string_view query;
+    if (auto q = target.find('?'); q != std::string_view::npos) {
+      query = target.substr(q + 1);
+      target = target.substr(0, q);
+    }
     const http_source& src = owner_.source_;
-    if (target == "/status") {
+    if (target == "/") {
+      std::string nonce = page_nonce();
+      res_.set(http::field::cache_control, "no-store");
+      res_.set("Content-Security-Policy", status_page_csp(nonce));
+      res_.set("X-Content-Type-Options", "nosniff");
+      json doc = src.status_document();
+      json rates =
+          owner_.rates_.observe(doc.value("counters", json()), counter_rates::clock::now());
+      doc["rates"] = std::move(rates);
+      reply(http::status::ok, "text/html; charset=utf-8",
+            asks_fragment(query) ? status_fragment(doc) : status_page(doc, nonce));
+    } else if (target == "/status") {
       reply(http::status::ok, "application/json", json_text(src.status_document(), 2) + "\n");
     } else if (target == "/metrics") {
       reply(http::status::ok, "text/plain; version=0.0.4", src.metrics_text());
@@ -84,7 +120,8 @@ class http_server::session : public std::enable_shared_from_this<session> {
       reply(ok ? http::status::ok : http::status::service_unavailable, "text/plain",
             ok ? "serving\n" : "not serving\n");
     } else {
-      reply(http::status::not_found, "text/plain", "not found: GET /status, /metrics, /healthz\n");
+      reply(http::status::not_found, "text/plain",
+            "not found: GET /, /status, /metrics, /healthz\n");
     }
   }
 

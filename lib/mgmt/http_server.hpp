@@ -1,6 +1,7 @@
 // The read-only HTTP interface (the seed's "HTTP Server interface"), on the application's
-// http-port: GET /status (JSON), GET /metrics (Prometheus), GET /healthz (200 serving,
-// 503 draining or no SIP Server available). One request per connection, 8 KiB request
+// http-port: GET / (the HTML status page, mgmt/status_page.hpp), GET /status (JSON),
+// GET /metrics (Prometheus), GET /healthz (200 serving, 503 draining or no SIP Server
+// available). One request per connection, 8 KiB request
 // limit, 10 s deadline, at most 32 connections at once: when a 33rd arrives, the oldest
 // open one (which has not sent its request in all that time) is closed to make room, so
 // idle connections cannot lock a monitoring system out. The accept loop backs off when
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "log/throttle.hpp"
+#include "mgmt/counter_rates.hpp"
 #include "mgmt/http_source.hpp"
 #include "transport/accept_backoff.hpp"
 
@@ -36,6 +38,7 @@ class http_server {
 
   boost::asio::io_context& io_;
   const http_source& source_;
+  counter_rates rates_;  // of the status page's reads
   boost::asio::ip::tcp::acceptor acceptor_;
   // Shared with the sessions, which may outlive the server in the event loop's queue at
   // shutdown.

@@ -64,6 +64,8 @@ json management::handle(const mgmt::request& r) {
 json management::status_document() const {
   json doc = status();
   doc["servers"] = servers()["servers"];
+  doc["dialogs"] = v_.core.dialogs().size();
+  doc["peers"] = v_.pool ? v_.pool->peers() : json::array();
   return doc;
 }
 
@@ -341,6 +343,7 @@ json management::status() const {
 json management::servers() const {
   json pairs = json::array();
   auto status = v_.prober.status();
+  auto dialogs = v_.core.dialogs().by_pair(v_.servers.pairs().size());
   for (const auto& p : v_.servers.pairs()) {
     json members = json::array();
     for (const auto& m : status) {
@@ -359,6 +362,7 @@ json management::servers() const {
                          {"geo_location", p.geo_location},
                          {"available", active != nullptr},
                          {"new_dialogs_to", active ? json(active->configured) : json(nullptr)},
+                         {"dialogs", dialogs[p.index]},
                          {"members", members}});
   }
   return json{{"servers", pairs},
