@@ -38,14 +38,18 @@ def binary(name: str) -> Path:
     return helpers.proxy_binary() if name == "sipproxyd" else helpers.tool_binary(name)
 
 
+def missing(msg: str):
+    """A prerequisite is missing: a failure under CI, else a skip."""
+    if helpers.ci():
+        pytest.fail(msg, pytrace=False)
+    pytest.skip(msg)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def built():
     for name in BINARIES:
         if not binary(name).exists():
-            msg = f"{name} not found at {binary(name)} (build first)"
-            if helpers.ci():
-                pytest.fail(msg, pytrace=False)
-            pytest.skip(msg)
+            missing(f"{name} not found at {binary(name)} (build first)")
 
 
 def run(name: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -336,10 +340,7 @@ def test_bad_option_is_one_line_naming_it(name, args, option):
 @pytest.fixture(scope="module")
 def bash_completion():
     if not BASH_COMPLETION.exists():
-        msg = f"{BASH_COMPLETION} missing (Debian package bash-completion)"
-        if helpers.ci():
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
+        missing(f"{BASH_COMPLETION} missing (Debian package bash-completion)")
 
 
 def complete(name: str, *words: str) -> list[str]:

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "cli/command_line.hpp"
@@ -117,9 +116,7 @@ int main(int argc, char** argv) {
     usage_error(e.what());
   }
   const po::variables_map& vm = line.values;
-  auto value_of = [&](const char* name) {
-    return vm.count(name) ? vm[name].as<std::string>() : std::string();
-  };
+  auto value_of = [&](const char* name) { return cli::value_of(vm, name); };
   if (vm.count("help")) {
     print_help();
     return 0;

@@ -67,6 +67,11 @@ parsed_line parse(const std::vector<std::string>& args, const po::options_descri
   return out;
 }
 
+std::string value_of(const po::variables_map& values, const char* name) {
+  auto it = values.find(name);
+  return it == values.end() ? std::string() : it->second.as<std::string>();
+}
+
 std::vector<std::string> given_options(const po::variables_map& values,
                                        const po::options_description& options) {
   std::vector<std::string> out;

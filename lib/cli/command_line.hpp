@@ -37,6 +37,9 @@ struct parsed_line {
 parsed_line parse(const std::vector<std::string>& args, const po::options_description& options,
                   parse_rules rules = {});
 
+// The value of a string option, empty when it was not given.
+std::string value_of(const po::variables_map& values, const char* name);
+
 // The long names of the options given on the line (not defaulted), in the table's order.
 std::vector<std::string> given_options(const po::variables_map& values,
                                        const po::options_description& options);

@@ -73,8 +73,8 @@ const po::options_description& option_table() {
          "the instance's application name in FILE (also -app NAME)")                     //
         ("token", po::value<std::string>()->value_name("TOKEN"),                         //
          "the deployment's mgmt-token (default: $SIPPROXY_MGMT_TOKEN, else FILE's); needed "
-         "by set, drain, undrain and registrations whenever the deployment sets one (it "
-         "must off loopback)")                                              //
+         "by set, drain, undrain and registrations whenever the deployment sets one (as it "
+         "must when the port is off loopback)")                             //
         ("timeout", po::value<std::string>()->value_name("S"),              //
          "connect and reply deadline in seconds, at most 300 (default 5)")  //
         ("json,j", "print the reply as JSON")                               //
@@ -121,9 +121,7 @@ ctl_args parse_ctl_args(const std::vector<std::string>& args,
     return fail(e.what());
   }
   const auto& vm = line.values;
-  auto text = [&](const char* name) {
-    return vm.count(name) ? vm[name].as<std::string>() : std::string();
-  };
+  auto text = [&](const char* name) { return cli::value_of(vm, name); };
   out.words = std::move(line.words);
   out.target = text("target");
   out.config = text("config");
@@ -148,7 +146,8 @@ ctl_args parse_ctl_args(const std::vector<std::string>& args,
   if (vm.count("timeout")) {
     auto t = parse_timeout(text("timeout"));
     if (!t)
-      return fail(fmt::format("--timeout '{}': valid values: 0-300 seconds", text("timeout")));
+      return fail(fmt::format("--timeout '{}': valid values: more than 0, at most 300 seconds",
+                              text("timeout")));
     out.timeout_s = *t;
   }
   if (out.words.empty()) return fail("no command");

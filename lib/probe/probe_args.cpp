@@ -165,7 +165,7 @@ probe_args parse_args(const std::vector<std::string>& args) {
   }
   const auto& vm = line.values;
   auto given = [&](const char* name) { return vm.count(name) > 0; };
-  auto value = [&](const char* name) { return vm[name].as<std::string>(); };
+  auto value = [&](const char* name) { return cli::value_of(vm, name); };
   auto words = line.words;
   out.help = given("help");
   // `sipprobe help [COMMAND]` is `sipprobe [COMMAND] --help`.

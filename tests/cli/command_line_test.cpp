@@ -16,7 +16,7 @@ const po::options_description& table() {
 }
 
 std::string value(const parsed_line& p, const char* name) {
-  return p.values.count(name) ? p.values[name].as<std::string>() : std::string("<unset>");
+  return p.values.count(name) ? value_of(p.values, name) : std::string("<unset>");
 }
 
 TEST(CommandLine, OptionsBeforeOrAfterTheWords) {
@@ -68,6 +68,12 @@ TEST(CommandLine, ErrorsNameTheOption) {
   EXPECT_EQ(what({"status", "--target"}), "option '--target' needs a value");
   EXPECT_EQ(what({"--json=yes"}), "option '--json' takes no value");
   EXPECT_EQ(what({"-t", "a", "--target", "b"}), "option '--target' is given more than once");
+}
+
+TEST(CommandLine, ValueOfAnAbsentOptionIsEmpty) {
+  auto p = parse({"-t", "h:1"}, table());
+  EXPECT_EQ(value_of(p.values, "target"), "h:1");
+  EXPECT_EQ(value_of(p.values, "app"), "");
 }
 
 TEST(CommandLine, GivenOptionsInTableOrder) {
