@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/command_line.hpp"
 #include "probe/check_command.hpp"
 #include "probe/dns_command.hpp"
 #include "probe/options_command.hpp"
@@ -18,7 +19,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!args.error.empty()) {
-    std::cerr << "sipprobe: " << args.error << " (sipprobe --help)\n";
+    std::cerr << sipproxy::cli::usage_error_line("sipprobe", args.error, command_name(args.cmd));
     return 2;
   }
   switch (args.cmd) {

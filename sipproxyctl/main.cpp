@@ -4,12 +4,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "cli/command_line.hpp"
 #include "config/config_error.hpp"
 #include "config/deployment_loader.hpp"
+#include "config/option_table.hpp"
 #include "mgmt/client.hpp"
+#include "mgmt/ctl_args.hpp"
 
 namespace {
 
@@ -17,40 +19,6 @@ using namespace sipproxy;
 
 constexpr int exit_refused = 1;
 constexpr int exit_usage = 2;
-
-void print_help() {
-  std::printf(
-      "Usage: sipproxyctl [--target HOST:PORT | --config FILE --app NAME] [options] COMMAND "
-      "[ARGS]\n"
-      "\n"
-      "Queries and adjusts a running sipproxyd over its management port (mgmt-port).\n"
-      "\n"
-      "Commands:\n"
-      "  status                 version, uptime, mode, listeners, counters, alarms\n"
-      "  servers                each SIP Server pair (members) and each Feature Server: state,\n"
-      "                         last OPTIONS round trip\n"
-      "  registrations [AOR]    the number of bindings, or the bindings of AOR (sip:user@host)\n"
-      "  dialogs                transactions and sessions in progress\n"
-      "  peers                  the other instances of the pool\n"
-      "  get OPTION             an option's value, default, valid values, when it takes effect\n"
-      "  set OPTION VALUE       change an option that takes effect immediately (not written\n"
-      "                         to the file); others are refused with the reason\n"
-      "  drain | undrain        refuse new dialogs and answer OPTIONS pings with 503 / end it\n"
-      "\n"
-      "Options:\n"
-      "  -t, --target HOST:PORT the instance's management address\n"
-      "  -c, --config FILE      find it in the deployment file instead (with --app)\n"
-      "  -a, --app NAME         the instance's application name in FILE\n"
-      "      --token TOKEN      the deployment's mgmt-token (default: $SIPPROXY_MGMT_TOKEN,\n"
-      "                         else FILE's); needed by set/drain/undrain whenever the\n"
-      "                         deployment sets one (it must off loopback)\n"
-      "      --timeout S        connect and reply deadline in seconds (default 5)\n"
-      "  -j, --json             print the reply as JSON\n"
-      "  -h, --help             this help\n"
-      "\n"
-      "Exit status: 0 done, 1 refused by the instance, 2 usage or connection error.\n"
-      "See sipproxyctl(8).\n");
-}
 
 [[noreturn]] void fail(int code, const std::string& what) {
   std::fprintf(stderr, "sipproxyctl: %s\n", what.c_str());
@@ -60,65 +28,41 @@ void print_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string target, config_path, app, token;
-  bool as_json = false;
-  double timeout_s = 5;
-  std::vector<std::string> words;
-  if (const char* env = std::getenv("SIPPROXY_MGMT_TOKEN")) token = env;
-
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto value = [&](std::string_view name) -> std::string {
-      if (i + 1 >= argc) fail(exit_usage, fmt::format("option {} needs a value", name));
-      return argv[++i];
-    };
-    if (!words.empty()) {
-      words.emplace_back(a);
-    } else if (a == "-h" || a == "--help") {
-      print_help();
-      return 0;
-    } else if (a == "-t" || a == "--target") {
-      target = value(a);
-    } else if (a == "-c" || a == "--config") {
-      config_path = value(a);
-    } else if (a == "-a" || a == "--app" || a == "-app") {
-      app = value(a);
-    } else if (a == "--token") {
-      token = value(a);
-    } else if (a == "--timeout") {
-      try {
-        timeout_s = std::stod(value(a));
-      } catch (...) {
-        timeout_s = -1;
-      }
-      if (timeout_s <= 0 || timeout_s > 300)
-        fail(exit_usage, "--timeout: valid values: 0-300 seconds");
-    } else if (a == "-j" || a == "--json") {
-      as_json = true;
-    } else if (!a.empty() && a[0] == '-') {
-      fail(exit_usage, fmt::format("unknown option '{}'; try 'sipproxyctl --help'", a));
-    } else {
-      words.emplace_back(a);
-    }
+  std::optional<std::string> env_token;
+  if (const char* env = std::getenv(mgmt::token_variable)) env_token = env;
+  mgmt::ctl_args args =
+      mgmt::parse_ctl_args(std::vector<std::string>(argv + 1, argv + argc), env_token);
+  if (!args.error.empty()) {
+    std::fputs(cli::usage_error_line("sipproxyctl", args.error, args.error_command).c_str(),
+               stderr);
+    return exit_usage;
   }
-  if (words.empty()) fail(exit_usage, "no command; try 'sipproxyctl --help'");
+  if (args.help) {
+    std::fputs(mgmt::ctl_usage(args.help_command).c_str(), stdout);
+    return 0;
+  }
+  if (args.words[0] == "option-names") {
+    for (const auto& o : config::options()) std::printf("%s\n", std::string(o.name).c_str());
+    return 0;
+  }
 
   std::string host;
   std::uint16_t port = 0;
-  if (!target.empty()) {
-    std::size_t colon = target.rfind(':');
-    int p = colon == std::string::npos ? 0 : std::atoi(target.c_str() + colon + 1);
+  std::string token = args.token;
+  if (!args.target.empty()) {
+    std::size_t colon = args.target.rfind(':');
+    int p = colon == std::string::npos ? 0 : std::atoi(args.target.c_str() + colon + 1);
     if (p < 1 || p > 65535)
-      fail(exit_usage, fmt::format("--target '{}': expected HOST:PORT", target));
-    host = target.substr(0, colon);
+      fail(exit_usage, fmt::format("--target '{}': expected HOST:PORT", args.target));
+    host = args.target.substr(0, colon);
     if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
     port = static_cast<std::uint16_t>(p);
-  } else if (!config_path.empty()) {
-    if (app.empty()) fail(exit_usage, "--config needs --app NAME");
+  } else if (!args.config.empty()) {
+    if (args.app.empty()) fail(exit_usage, "--config needs --app NAME");
     try {
-      auto s = config::load_deployment(config_path, app);
+      auto s = config::load_deployment(args.config, args.app);
       if (!s.self.mgmt_port)
-        fail(exit_usage, fmt::format("[{}] in {} has no mgmt-port", app, config_path));
+        fail(exit_usage, fmt::format("[{}] in {} has no mgmt-port", args.app, args.config));
       host = s.self.mgmt_address;
       port = *s.self.mgmt_port;
       if (token.empty()) token = s.mgmt_token;
@@ -130,13 +74,13 @@ int main(int argc, char** argv) {
   }
 
   mgmt::request r;
-  r.cmd = words[0];
-  r.args.assign(words.begin() + 1, words.end());
+  r.cmd = args.words[0];
+  r.args.assign(args.words.begin() + 1, args.words.end());
   r.token = token;
-  auto result =
-      mgmt::call(host, port, r, std::chrono::milliseconds(static_cast<long>(timeout_s * 1000)));
+  auto result = mgmt::call(host, port, r,
+                           std::chrono::milliseconds(static_cast<long>(args.timeout_s * 1000)));
   if (!result.error.empty()) fail(exit_usage, fmt::format("{}:{}: {}", host, port, result.error));
-  if (as_json) {
+  if (args.json) {
     std::printf("%s\n", result.reply.dump(2).c_str());
   } else {
     std::fputs(mgmt::render(r.cmd, result.reply).c_str(), stdout);

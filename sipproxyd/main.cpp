@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <string_view>
+#include <vector>
 
+#include "cli/command_line.hpp"
+#include "cli/help_text.hpp"
 #include "config/config_error.hpp"
 #include "config/deployment_loader.hpp"
 #include "config/option_table.hpp"
@@ -22,6 +24,33 @@ using namespace sipproxy;
 constexpr int exit_usage = 2;
 constexpr int exit_startup = 1;
 
+namespace po = boost::program_options;
+
+const po::options_description& option_table() {
+  static const po::options_description table = [] {
+    po::options_description d;
+    d.add_options()                                                 //
+        ("config,c", po::value<std::string>()->value_name("FILE"),  //
+         "deployment file (INI; see sipproxy.conf(5))")             //
+        ("app,a", po::value<std::string>()->value_name("NAME"),     //
+         "this instance's application name (also -app NAME)")       //
+        ("log-level,l", po::value<std::string>()->value_name("L"),  //
+         "none | standard | interaction (alias info) | trace | debug (default: the [log] "
+         "section's verbose, else standard); startup failures are always shown; debug "
+         "prints every message received and sent")                       //
+        ("log-file", po::value<std::string>()->value_name("FILE"),       //
+         "append logs to FILE instead of stderr (over [log] outputs)")   //
+        ("daemon", "detach from the terminal (use with --log-file)")     //
+        ("threads", po::value<std::string>()->value_name("N"),           //
+         "SIP worker threads; this version runs one (valid values: 1)")  //
+        ("check", "validate the deployment file for NAME and exit")      //
+        ("help,h", "this help")                                          //
+        ("version,V", "print the version");
+    return d;
+  }();
+  return table;
+}
+
 void print_help() {
   std::printf(
       "Usage: sipproxyd --config FILE --app NAME [options]\n"
@@ -30,31 +59,24 @@ void print_help() {
       "HA pairs. It reads the deployment file, finds its own [NAME] section, binds UDP and TCP\n"
       "on the SIP port and serves in the foreground, logging to stderr.\n"
       "\n"
-      "Options:\n"
-      "  -c, --config FILE     deployment file (INI; see sipproxy.conf(5))\n"
-      "  -a, --app NAME        this instance's application name (also -app NAME)\n"
-      "  -l, --log-level L     none | standard | interaction (alias info) | trace | debug\n"
-      "                        (default: the [log] section's verbose, else standard);\n"
-      "                        startup failures are always shown; debug prints every\n"
-      "                        message received and sent\n"
-      "      --log-file FILE   append logs to FILE instead of stderr (over [log] outputs)\n"
-      "      --daemon          detach from the terminal (use with --log-file)\n"
-      "      --threads N       SIP worker threads; this version runs one (valid values: 1)\n"
-      "      --check           validate the deployment file for NAME and exit\n"
-      "  -h, --help            this help\n"
-      "  -V, --version         print the version\n"
+      "Options (--opt VALUE or --opt=VALUE):\n"
+      "%s"
       "\n"
       "Signals: SIGTERM/SIGINT drain (new dialogs get 503, pending transactions finish, up\n"
       "to 5 s) and exit 0; a second one exits at once. SIGHUP re-reads the file and applies\n"
       "the options that take effect immediately.\n"
       "\n"
-      "Environment: SIPPROXY_TEST_TIMERS shortens internal timers, for testing only (see\n"
-      "sipproxyd(8)); sipproxyd logs a warning when it is set.\n"
+      "Environment:\n"
+      "  %-24s  shortens internal timers, for testing only (see\n"
+      "                            sipproxyd(8)); sipproxyd logs a warning when it is set\n"
+      "  SIPPROXY_REDIS_QUEUE_CAP  the bound of the queue of changes kept for an\n"
+      "                            unavailable Redis, 1-20000 (default); a test knob\n"
       "\n"
       "Exit status: 0 after a clean stop or a passed --check, 1 when startup fails\n"
       "(configuration, address, listener), 2 on a command-line error.\n"
       "\n"
-      "Deployment options ([sipproxy] section, overridable per application section):\n");
+      "Deployment options ([sipproxy] section, overridable per application section):\n",
+      cli::format_options(option_table()).c_str(), config::test_timers_variable);
   for (const auto& o : config::options()) {
     std::string def = o.default_value.empty() ? "NULL" : std::string(o.default_value);
     std::string notes;
@@ -75,7 +97,7 @@ void startup_failure(log::event_id id, const std::string& text) {
 }
 
 [[noreturn]] void usage_error(const std::string& what) {
-  std::fprintf(stderr, "sipproxyd: %s\nTry 'sipproxyd --help'.\n", what.c_str());
+  std::fputs(cli::usage_error_line("sipproxyd", what).c_str(), stderr);
   std::exit(exit_usage);
 }
 
@@ -86,44 +108,40 @@ int main(int argc, char** argv) {
   log::log_overrides log_cli;
   bool daemonize = false, check_only = false;
 
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto value = [&](std::string_view name) -> std::string {
-      if (i + 1 >= argc) usage_error(fmt::format("option {} needs a value", name));
-      return argv[++i];
-    };
-    if (a == "-h" || a == "--help") {
-      print_help();
-      return 0;
-    } else if (a == "-V" || a == "--version") {
-      std::printf("sipproxyd %s\n", SIPPROXY_VERSION);
-      return 0;
-    } else if (a == "-c" || a == "--config") {
-      config_path = value(a);
-    } else if (a == "-a" || a == "--app" || a == "-app") {
-      app = value(a);
-    } else if (a == "-l" || a == "--log-level") {
-      std::string v = value(a);
-      log::level lvl;
-      if (!log::parse_level(v, lvl))
-        usage_error(fmt::format(
-            "--log-level '{}': valid values: none, standard, interaction, trace, debug", v));
-      log_cli.verbose = lvl;
-    } else if (a == "--log-file") {
-      log_cli.file = value(a);
-    } else if (a == "--daemon") {
-      daemonize = true;
-    } else if (a == "--check") {
-      check_only = true;
-    } else if (a == "--threads") {
-      std::string v = value(a);
-      if (v != "1")
-        usage_error(
-            fmt::format("--threads '{}': valid values: 1 (this version runs one SIP worker)", v));
-    } else {
-      usage_error(fmt::format("unknown argument '{}'", a));
-    }
+  cli::parsed_line line;
+  try {
+    line = cli::parse(std::vector<std::string>(argv + 1, argv + argc), option_table(),
+                      {.single_dash_long = true});
+  } catch (const cli::usage_error& e) {
+    usage_error(e.what());
   }
+  const po::variables_map& vm = line.values;
+  auto value_of = [&](const char* name) { return cli::value_of(vm, name); };
+  if (vm.count("help")) {
+    print_help();
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::printf("sipproxyd %s\n", SIPPROXY_VERSION);
+    return 0;
+  }
+  if (!line.words.empty()) usage_error(fmt::format("unexpected argument '{}'", line.words[0]));
+  config_path = value_of("config");
+  app = value_of("app");
+  if (vm.count("log-level")) {
+    std::string v = value_of("log-level");
+    log::level lvl;
+    if (!log::parse_level(v, lvl))
+      usage_error(fmt::format(
+          "--log-level '{}': valid values: none, standard, interaction, trace, debug", v));
+    log_cli.verbose = lvl;
+  }
+  log_cli.file = value_of("log-file");
+  daemonize = vm.count("daemon") > 0;
+  check_only = vm.count("check") > 0;
+  if (vm.count("threads") && value_of("threads") != "1")
+    usage_error(fmt::format("--threads '{}': valid values: 1 (this version runs one SIP worker)",
+                            value_of("threads")));
   if (config_path.empty()) usage_error("--config FILE is required");
   if (app.empty()) usage_error("--app NAME is required");
 

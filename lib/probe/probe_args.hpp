@@ -1,5 +1,6 @@
-// sipprobe's command line, parsed without I/O: which command, its options, or why the
-// line is wrong. The binary prints usage() on --help and the error (exit 2) otherwise.
+// sipprobe's command line, parsed without I/O (on Boost.Program_options, lib/cli/): which
+// command, its options, or why the line is wrong. The binary prints usage() on --help and the error
+// (exit 2) otherwise.
 #pragma once
 
 #include <boost/asio/ip/udp.hpp>
@@ -46,8 +47,12 @@ struct probe_args {
 // `args` excludes the program name.
 probe_args parse_args(const std::vector<std::string>& args);
 
-// The --help text of a command (command::none: the overview).
+// The --help text of a command (command::none: the overview), generated from the tables
+// the parser uses.
 std::string usage(command cmd);
+
+// "dns", "options", "check"; empty for command::none.
+std::string_view command_name(command cmd);
 
 // "IP", "IP:PORT", "[IPv6]:PORT"; the port defaults to 53. nullopt when malformed.
 std::optional<boost::asio::ip::udp::endpoint> parse_server(std::string_view text);

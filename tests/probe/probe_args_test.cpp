@@ -56,6 +56,17 @@ TEST(ProbeArgs, HelpAnywhere) {
   EXPECT_NE(usage(command::options).find("--count"), std::string::npos);
   EXPECT_NE(usage(command::check).find("--config"), std::string::npos);
   EXPECT_NE(usage(command::dns).find("--type"), std::string::npos);
+  auto h = parse({"help", "check"});
+  EXPECT_TRUE(h.help);
+  EXPECT_EQ(h.cmd, command::check);
+}
+
+TEST(ProbeArgs, OptionsBeforeTheCommandAndDoubleDash) {
+  auto a = parse({"--count=2", "options", "--", "sip:x"});
+  ASSERT_TRUE(a.error.empty()) << a.error;
+  EXPECT_EQ(a.options.count, 2);
+  EXPECT_EQ(a.options.uri, "sip:x");
+  EXPECT_FALSE(parse({"options", "--", "--count", "2"}).error.empty());
 }
 
 TEST(ProbeArgs, UsageErrorsAreOneLine) {
