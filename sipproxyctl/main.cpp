@@ -83,7 +83,15 @@ int main(int argc, char** argv) {
   if (args.json) {
     std::printf("%s\n", result.reply.dump(2).c_str());
   } else {
-    std::fputs(mgmt::render(r.cmd, result.reply).c_str(), stdout);
+    try {
+      std::fputs(mgmt::render(r.cmd, result.reply).c_str(), stdout);
+    } catch (const nlohmann::json::exception& e) {
+      // A reply of another shape (another version of sipproxyd): say so, show it raw.
+      std::fprintf(stderr, "sipproxyctl: %s:%u: reply not understood (%s); as sent:\n%s\n",
+                   host.c_str(), static_cast<unsigned>(port), e.what(),
+                   result.reply.dump(2).c_str());
+      return exit_refused;
+    }
   }
   return result.reply.value("ok", false) ? 0 : exit_refused;
 }

@@ -130,7 +130,7 @@ std::string render_storage(const json& s) {
 
 }  // namespace
 
-std::string render(const std::string& cmd, const json& reply) {
+std::string render(const std::string& cmd, json reply) {
   std::string out;
   if (!reply.value("ok", false)) return "refused: " + reply.value("error", std::string("?")) + "\n";
   if (cmd == "status") {

@@ -18,7 +18,9 @@ struct call_result {
 call_result call(const std::string& host, std::uint16_t port, const request& r,
                  std::chrono::milliseconds timeout);
 
-// Human-readable rendering of a reply to `cmd` (tables for status, servers, ...).
-std::string render(const std::string& cmd, const json& reply);
+// Human-readable rendering of a reply to `cmd` (tables for status, servers, ...). Taken by
+// value: a field the reply lacks reads as null (operator[] on a const json that lacks the
+// key is undefined behaviour); one of the wrong type throws json::exception.
+std::string render(const std::string& cmd, json reply);
 
 }  // namespace sipproxy::mgmt
