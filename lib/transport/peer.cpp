@@ -5,13 +5,33 @@
 namespace sipproxy::transport {
 
 std::string_view protocol_name(protocol p) {
-  return p == protocol::udp ? "UDP" : "TCP";
+  switch (p) {
+    case protocol::udp:
+      return "UDP";
+    case protocol::tcp:
+      return "TCP";
+    case protocol::tls:
+      return "TLS";
+  }
+  return "UDP";
+}
+
+std::string_view protocol_param(protocol p) {
+  switch (p) {
+    case protocol::udp:
+      return "udp";
+    case protocol::tcp:
+      return "tcp";
+    case protocol::tls:
+      return "tls";
+  }
+  return "udp";
 }
 
 std::string peer::to_string() const {
   std::string addr = ip_text(address);
   if (address.is_v6()) addr = "[" + addr + "]";
-  return fmt::format("{}:{}:{}", proto == protocol::udp ? "udp" : "tcp", addr, port);
+  return fmt::format("{}:{}:{}", protocol_param(proto), addr, port);
 }
 
 std::string ip_text(const boost::asio::ip::address& a) {
