@@ -28,11 +28,13 @@ import time
 import pytest
 
 import helpers
+import mgmt_util as mu
 from fakes import sipmsg
 from fakes.registrar_server import RegistrarPolicy, answer, register_request, wait_request
 from fakes.tls_certs import TestCerts
 from test_pool import invite_via, pool, pool_config, shared_storage, wait_all_linked, wait_bindings
 from test_pool import register as pool_register
+from test_registrar import transact
 
 __all__ = ["pool", "shared_storage"]  # fixtures shared with test_pool.py
 
@@ -63,16 +65,6 @@ def start_tls_proxy(deploy, fake_server, port, cert, **kw):
     proxy = deploy(server_port=fake.port, sipproxy_extra=sx + kw.pop("sipproxy_extra", []),
                    proxy_extra=px, **kw)
     return fake, proxy, tls_port
-
-
-def transact(client, data: bytes, timeout: float = 10.0) -> sipmsg.SipMessage:
-    req = sipmsg.parse(data)
-    start = len(client.rx.items())
-    client.send(data)
-    return client.rx.wait_for(
-        lambda r: r.msg is not None and r.msg.is_response and r.msg.call_id == req.call_id
-        and r.msg.cseq == req.cseq and r.msg.status >= 200,
-        timeout=timeout, what=f"the final response to {req.method}", start=start).msg
 
 
 def register(phone, proxy, user=USER) -> sipmsg.SipMessage:
@@ -260,7 +252,7 @@ def test_sighup_swaps_certificate_and_keeps_open_connections(deploy, fake_server
     first.cert.write_bytes(second.cert.read_bytes())
     first.key.write_bytes(second.key.read_bytes())
     proxy.proc.send_signal(signal.SIGHUP)
-    assert helpers_wait(lambda: proxy.log_text().count("for new connections") >= 1, 10), \
+    assert mu.wait_until(lambda: "for new connections" in proxy.log_text(), timeout=10), \
         helpers.tail(proxy.log_path, 30)
 
     new_phone = sip_client(("127.0.0.1", tls_port), "TLS", tls_context=ctx)
@@ -268,14 +260,6 @@ def test_sighup_swaps_certificate_and_keeps_open_connections(deploy, fake_server
     assert options_over(old_phone, tls_port).status == 200, "the open connection broke on reload"
     assert options_over(new_phone, tls_port).status == 200
 
-
-def helpers_wait(pred, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
 
 
 def test_tls_registration_reached_from_another_pool_instance(pool, sip_client, certs):

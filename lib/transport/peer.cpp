@@ -4,28 +4,20 @@
 
 namespace sipproxy::transport {
 
+namespace {
+
+// By the enumerator's value: udp, tcp, tls.
+constexpr std::string_view protocol_names[] = {"UDP", "TCP", "TLS"};
+constexpr std::string_view protocol_params[] = {"udp", "tcp", "tls"};
+
+}  // namespace
+
 std::string_view protocol_name(protocol p) {
-  switch (p) {
-    case protocol::udp:
-      return "UDP";
-    case protocol::tcp:
-      return "TCP";
-    case protocol::tls:
-      return "TLS";
-  }
-  return "UDP";
+  return protocol_names[static_cast<std::size_t>(p)];
 }
 
 std::string_view protocol_param(protocol p) {
-  switch (p) {
-    case protocol::udp:
-      return "udp";
-    case protocol::tcp:
-      return "tcp";
-    case protocol::tls:
-      return "tls";
-  }
-  return "udp";
+  return protocol_params[static_cast<std::size_t>(p)];
 }
 
 std::string peer::to_string() const {
