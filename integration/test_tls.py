@@ -13,7 +13,9 @@ sip-tls-port with Python's ssl module; the SIP Server side is the UDP fake.
 - SIGHUP swaps the certificate: a new connection sees the new serial, an open
   one keeps working;
 - a phone registered over TLS on one instance of the pool is reached through
-  another (the pool fixture of test_pool.py).
+  another (the pool fixture of test_pool.py);
+- a ;transport=tls next hop the proxy connects to itself must present a
+  certificate from tls-ca-file naming its address, else the hop fails (503).
 
 Certificates are made at test time with openssl (fakes/tls_certs.py).
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import signal
 import socket
 import ssl
+import threading
 import time
 
 import pytest
@@ -284,3 +287,83 @@ def test_tls_registration_reached_from_another_pool_instance(pool, sip_client, c
     assert [(v.transport, v.host) for v in vias[:2]] == [("TLS", "127.0.0.1"), ("UDP", "127.0.0.2")], \
         rx.describe()
     assert vias[0].port == tls_port, rx.describe()
+
+
+class TlsUas:
+    """A TLS endpoint on loopback: accepts connections (bounded), answers each INVITE
+    with `code` and records what it received."""
+
+    def __init__(self, cert):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(str(cert.cert), str(cert.key))
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.received: list[sipmsg.SipMessage] = []
+        self.handshake_errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                raw, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            try:
+                conn = self.ctx.wrap_socket(raw, server_side=True)
+            except (ssl.SSLError, OSError) as e:
+                self.handshake_errors.append(str(e))
+                raw.close()
+                continue
+            conn.settimeout(0.2)
+            buf = b""
+            while not self._stop.is_set():
+                try:
+                    chunk = conn.recv(65535)
+                except socket.timeout:
+                    continue
+                except (ssl.SSLError, OSError):
+                    break
+                if not chunk:
+                    break
+                buf += chunk
+                msgs, buf = sipmsg.split_stream(buf)
+                for data in msgs:
+                    msg = sipmsg.parse(data)
+                    self.received.append(msg)
+                    if msg.method == "INVITE":
+                        conn.sendall(sipmsg.response(msg, 486, to_tag=sipmsg.new_tag()))
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.listener.close()
+
+
+@pytest.mark.parametrize("uas_host", ["127.0.0.1", "sip.example.net"],
+                         ids=["right-certificate", "wrong-host-certificate"])
+def test_transport_tls_next_hop_checks_the_certificate(uas_host, deploy, fake_server, port,
+                                                       certs):
+    """The SIP Server's INVITE for sip:carol@127.0.0.1:P;transport=tls: the proxy opens
+    a TLS connection, checks the certificate against tls-ca-file and the address, and
+    sends it only when both hold; a certificate for another name fails the hop (503)."""
+    uas = TlsUas(certs.issue("uas", host=uas_host))
+    try:
+        fake, proxy, tls_port = start_tls_proxy(
+            deploy, fake_server, port, certs.issue("server"),
+            sipproxy_extra=[("tls-ca-file", str(certs.ca))])
+        inv, _ = server_invite(fake, proxy, f"sip:carol@127.0.0.1:{uas.port};transport=tls")
+        final = fake.wait_response(inv.call_id, method="INVITE", final=True, timeout=15).msg
+        if uas_host == "127.0.0.1":
+            assert final.status == 486, f"{final.start_line}:\n{helpers.tail(proxy.log_path, 20)}"
+            got = [m for m in uas.received if m.method == "INVITE"]
+            assert got and got[0].top_via.transport == "TLS", uas.received
+        else:
+            assert final.status == 503, f"{final.start_line}:\n{helpers.tail(proxy.log_path, 20)}"
+            assert not uas.received, "the INVITE went to a peer whose certificate names another host"
+            assert "TLS handshake with" in proxy.log_text()
+    finally:
+        uas.close()
