@@ -129,8 +129,8 @@ def fake_server(request):
 def sip_client(request):
     clients: list[SipClient] = []
 
-    def make(proxy_addr, transport: str = "UDP", name: str | None = None) -> SipClient:
-        c = SipClient(proxy_addr, transport, name=name or f"client-{len(clients) + 1}")
+    def make(proxy_addr, transport: str = "UDP", name: str | None = None, **kw) -> SipClient:
+        c = SipClient(proxy_addr, transport, name=name or f"client-{len(clients) + 1}", **kw)
         clients.append(c)
         _artifacts(request.node).append(
             (f"{c.name} ({c.transport} 127.0.0.1:{c.port}) received", c.dump))

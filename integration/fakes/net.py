@@ -8,6 +8,7 @@ tests query with bounded waits.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ class TcpConn:
         self._on_message = on_message
         self._lock = threading.Lock()
         self.closed = threading.Event()
+        self.tls = isinstance(sock, ssl.SSLSocket)
         self._thread = threading.Thread(target=self._run, name=f"{name}-tcp-{peer[1]}", daemon=True)
         self.sock.settimeout(0.2)
         self._thread.start()
@@ -103,7 +105,13 @@ class TcpConn:
         try:
             while not self.closed.is_set():
                 try:
-                    chunk = self.sock.recv(65535)
+                    if self.tls:
+                        # One SSL object is not used by two threads at once: the
+                        # reader holds the lock for at most the 0.2 s timeout.
+                        with self._lock:
+                            chunk = self.sock.recv(65535)
+                    else:
+                        chunk = self.sock.recv(65535)
                 except socket.timeout:
                     continue
                 except OSError:

@@ -7,12 +7,15 @@
 
 Over UDP the client has its own socket bound to 127.0.0.1:<ephemeral>, so its
 Via can name a real port.  Over TCP it opens one connection to the proxy
-(lazily, on first send) and frames what comes back by Content-Length.
+(lazily, on first send) and frames what comes back by Content-Length.  Over TLS
+the same, through Python's ssl module: pass `tls_context` (an ssl.SSLContext)
+and the proxy's TLS port.
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 
@@ -22,7 +25,8 @@ from .net import DEFAULT_WAIT, Received, Recorder, TcpConn, parse_or_none
 
 class SipClient:
     def __init__(self, proxy: tuple[str, int], transport: str = "UDP", *,
-                 host: str = "127.0.0.1", name: str = "sip-client"):
+                 host: str = "127.0.0.1", name: str = "sip-client",
+                 tls_context: ssl.SSLContext | None = None):
         self.proxy = (proxy[0], int(proxy[1]))
         self.transport = transport.upper()
         self.host = host
@@ -31,6 +35,7 @@ class SipClient:
         self.sent: list[bytes] = []
         self._stop = threading.Event()
         self._conn: TcpConn | None = None
+        self.peer_cert: dict | None = None  # TLS: the proxy's certificate, as ssl parsed it
         self._udp_thread: threading.Thread | None = None
         self.udp: socket.socket | None = None
         # UDP: bind now so that port is known.  TCP: the Via names the local
@@ -48,6 +53,12 @@ class SipClient:
             s.bind((host, 0))
             s.settimeout(5)
             s.connect(self.proxy)
+            if self.transport == "TLS":
+                assert tls_context is not None, "TLS needs tls_context"
+                s = tls_context.wrap_socket(s, server_hostname=self.proxy[0])
+                # Before the reader thread starts: while it reads TLS 1.3's session
+                # tickets, the handshake may look unfinished to getpeercert().
+                self.peer_cert = s.getpeercert()
             self.port = s.getsockname()[1]
             self._conn = TcpConn(s, self.proxy, self._on_tcp, name)
 
@@ -91,14 +102,14 @@ class SipClient:
             self.rx.add(Received(data, parse_or_none(data), "UDP", src))
 
     def _on_tcp(self, data: bytes, conn: TcpConn) -> None:
-        self.rx.add(Received(data, parse_or_none(data), "TCP", conn.peer, conn))
+        self.rx.add(Received(data, parse_or_none(data), self.transport, conn.peer, conn))
 
     # ----------------------------------------------------------- building
     def via(self, branch: str | None = None) -> str:
         return sipmsg.via_value(self.transport, self.host, self.port, branch)
 
     def contact(self) -> str:
-        t = ";transport=tcp" if self.transport == "TCP" else ""
+        t = f";transport={self.transport.lower()}" if self.transport != "UDP" else ""
         return f"<sip:alice@{self.host}:{self.port}{t}>"
 
     def request(self, method: str, ruri: str, **kw) -> bytes:

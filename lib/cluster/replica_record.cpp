@@ -120,7 +120,8 @@ std::optional<replica_record> record_from_json(const json& j) {
             read(j, "s", r.pair) && restore_text(j, r);
   if (!ok || r.v.origin.empty() || r.a.empty()) return std::nullopt;
   if (r.kind == record_kind::binding && r.b.empty()) return std::nullopt;
-  if (!r.deleted && r.kind == record_kind::binding && r.proto != "udp" && r.proto != "tcp")
+  if (!r.deleted && r.kind == record_kind::binding && r.proto != "udp" && r.proto != "tcp" &&
+      r.proto != "tls")
     return std::nullopt;
   if (!r.deleted && r.kind == record_kind::session && r.pair.empty()) return std::nullopt;
   return r;

@@ -19,7 +19,9 @@ registrar::binding binding_of(const replica_record& r) {
   b.aor = r.a;
   b.contact = r.b;
   b.expires = from_ms(r.expires_ms);
-  b.flow.proto = r.proto == "tcp" ? transport::protocol::tcp : transport::protocol::udp;
+  b.flow.proto = r.proto == "tls"   ? transport::protocol::tls
+                 : r.proto == "tcp" ? transport::protocol::tcp
+                                    : transport::protocol::udp;
   transport::parse_ip(r.address, b.flow.address);
   b.flow.port = r.port;
   b.flow.connection = 0;  // another instance's connection: reached through that instance
@@ -87,7 +89,7 @@ replica_record replicated_binding_store::record_of(const registrar::binding& b,
   r.expires_ms = ms(b.expires);
   r.a = b.aor;
   r.b = b.contact;
-  r.proto = b.flow.proto == transport::protocol::tcp ? "tcp" : "udp";
+  r.proto = std::string(transport::protocol_param(b.flow.proto));
   r.address = b.flow.address.to_string();
   r.port = b.flow.port;
   r.instance = b.instance;

@@ -243,6 +243,11 @@ void derive_typed(settings& s) {
   s.max_connections_per_source = to_int(v["max-connections-per-source"]);
   s.max_tcp_connections = to_int(v["max-tcp-connections"]);
   s.max_tcp_outbound_connections = to_int(v["max-tcp-outbound-connections"]);
+  s.tls_certificate = v["tls-certificate"];
+  s.tls_private_key = v["tls-private-key"];
+  s.tls_ca_file = v["tls-ca-file"];
+  s.tls_min_version = v["tls-min-version"];
+  s.tls_ciphers = v["tls-ciphers"];
   s.mgmt_auth_timeout = to_int(v["mgmt-auth-timeout"]);
   s.max_transactions = to_int(v["max-transactions"]);
   s.max_registrations_per_aor = to_int(v["max-registrations-per-aor"]);
@@ -295,6 +300,7 @@ settings load_deployment_text(const std::string& text, const std::string& path,
         throw config_error(path, e.line, fmt::format("option '{}': {}", key, *why));
       if (key == "host") p.host = e.value;
       if (key == "sip-port") p.sip_port = static_cast<std::uint16_t>(to_int(e.value));
+      if (key == "sip-tls-port") p.tls_port = static_cast<std::uint16_t>(to_int(e.value));
       if (key == "mgmt-port") p.mgmt_port = static_cast<std::uint16_t>(to_int(e.value));
       if (key == "http-port") p.http_port = static_cast<std::uint16_t>(to_int(e.value));
       if (key == "mgmt-address") {
@@ -338,6 +344,21 @@ settings load_deployment_text(const std::string& text, const std::string& path,
   }
   if (!s.self.mgmt_address_set) s.values["mgmt-address"] = s.self.mgmt_address;
   derive_typed(s);
+
+  if (s.self.tls_port != 0) {
+    for (const char* option : {"tls-certificate", "tls-private-key"}) {
+      if (s.values[option].empty())
+        throw config_error(path, s.lines["sip-tls-port"],
+                           fmt::format("option 'sip-tls-port' = {} needs '{}' (a PEM file) in "
+                                       "[sipproxy] or [{}]",
+                                       s.self.tls_port, option, app));
+    }
+    if (s.self.tls_port == s.self.sip_port)
+      throw config_error(path, s.lines["sip-tls-port"],
+                         fmt::format("option 'sip-tls-port' = {} is the sip-port; valid values: "
+                                     "0 (no TLS), or a port other than {}",
+                                     s.self.tls_port, s.self.sip_port));
+  }
 
   if (!s.dns_server.empty()) {
     std::string host = s.dns_server.substr(0, s.dns_server.rfind(':'));

@@ -21,7 +21,7 @@ using sc = option_scope;
 constexpr std::int64_t int_max = 2147483647;
 
 // clang-format off
-constexpr std::array<option_spec, 38> table{{
+constexpr std::array<option_spec, 44> table{{
   // The seed's options of the [sipproxy] section.
   {"applications", "", vk::list, 0, 0, "", te::after_restart, ap::standalone, sc::deployment,
    "Comma-separated names of the SIP Server applications (HA pairs; primaries only)."},
@@ -90,6 +90,17 @@ constexpr std::array<option_spec, 38> table{{
   {"shared-storage", "peers", vk::text, 0, 0, shared_storage_values, te::after_restart, ap::both, sc::deployment,
    "Where registrations and session affinity live: peers, one Redis server (redis://), a Redis Cluster given by seed "
    "nodes (redis-cluster://), or the master a set of sentinels names (redis-sentinel://.../MASTER)."},
+  // SIP over TLS (sip-tls-port in the application's section).
+  {"tls-certificate", "", vk::text, 0, 0, "", te::immediately, ap::both, sc::deployment,
+   "PEM file of the certificate (chain, leaf first) the TLS port presents; read again on SIGHUP."},
+  {"tls-private-key", "", vk::text, 0, 0, "", te::immediately, ap::both, sc::deployment,
+   "PEM file of the private key of tls-certificate; read again on SIGHUP."},
+  {"tls-ca-file", "", vk::text, 0, 0, "", te::immediately, ap::both, sc::deployment,
+   "PEM file or hashed directory of the CAs that TLS connections this proxy opens must chain to; unset = the system's."},
+  {"tls-min-version", "1.2", vk::choice, 0, 0, "1.2,1.3", te::immediately, ap::both, sc::deployment,
+   "Oldest TLS version accepted or offered."},
+  {"tls-ciphers", "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL", vk::text, 0, 0, "", te::immediately, ap::both, sc::deployment,
+   "OpenSSL cipher list for TLS 1.2 (TLS 1.3 uses OpenSSL's own suites)."},
   // The proxy application's Server Info (its own section only).
   {"type", "", vk::choice, 0, 0, "sip-proxy,sip-server", te::after_restart, ap::both, sc::application,
    "Kind of application section: sip-proxy or sip-server."},
@@ -97,6 +108,8 @@ constexpr std::array<option_spec, 38> table{{
    "Host this proxy instance runs on (name or IP); its Via host unless sip-address is set."},
   {"sip-port", "5060", vk::integer, 1, 65535, "", te::after_restart, ap::both, sc::application,
    "SIP port, UDP and TCP."},
+  {"sip-tls-port", "0", vk::integer, 0, 65535, "", te::after_restart, ap::both, sc::application,
+   "SIP over TLS port; 0 = no TLS listener. Needs tls-certificate and tls-private-key."},
   {"mgmt-port", "", vk::integer, 1, 65535, "", te::after_restart, ap::both, sc::application,
    "Management port (sipproxyctl, peer replication)."},
   {"http-port", "", vk::integer, 1, 65535, "", te::after_restart, ap::both, sc::application,

@@ -32,6 +32,7 @@ struct proxy_app {
   std::string name;
   std::string host;
   std::uint16_t sip_port = 5060;
+  std::uint16_t tls_port = 0;  // sip-tls-port; 0 = none
   std::optional<std::uint16_t> mgmt_port;
   std::optional<std::uint16_t> http_port;
   // Where the management and HTTP ports bind: the section's mgmt-address; without one,
@@ -84,6 +85,12 @@ struct settings {
   int max_connections_per_source = 256;
   int max_tcp_connections = 4096;
   int max_tcp_outbound_connections = 1024;
+  // SIP over TLS (used when self.tls_port is set).
+  std::string tls_certificate;
+  std::string tls_private_key;
+  std::string tls_ca_file;
+  std::string tls_min_version = "1.2";
+  std::string tls_ciphers;
   int mgmt_auth_timeout = 10;
   int max_transactions = 10000;
   int max_registrations_per_aor = 20;

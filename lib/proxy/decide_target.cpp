@@ -37,7 +37,7 @@ step_result to_uri(request_context& ctx, std::string_view text, const proxy_env&
   auto hop = routing::next_hop(*u, env.hosts);
   if (!hop) {
     std::string t = u->transport();
-    if (t != "udp" && t != "tcp") {
+    if (t != "udp" && t != "tcp" && t != "tls") {
       ctx.respond(503, "Service Unavailable (transport " + t + " is not supported)");
       return step_result::done;
     }
@@ -101,7 +101,7 @@ const routing::server_pair* dn_pair(std::string_view dn, const proxy_env& env) {
 // TCP connection, or a UDP flow whose source is not the contact (NAT: only the instance
 // the endpoint talks to is let through). A plain UDP contact is reached directly.
 bool needs_owner(const registrar::binding& b) {
-  if (b.flow.proto == transport::protocol::tcp) return true;
+  if (transport::is_stream(b.flow.proto)) return true;
   auto u = sip::parse_uri(b.contact);
   if (!u) return true;
   boost::asio::ip::address a;

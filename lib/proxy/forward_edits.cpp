@@ -40,8 +40,11 @@ bool plain_param_value(std::string_view v) {
 }
 
 std::string rr_value(const proxy_env& env, transport::protocol proto, const rr_fields& f) {
-  std::string v = fmt::format("<sip:{}:{}", host_for_uri(env.self.rr_host()), env.self.rr_port());
+  bool tls = proto == transport::protocol::tls && env.self.tls_port() != 0;
+  std::string v = fmt::format("<sip:{}:{}", host_for_uri(env.self.rr_host()),
+                              tls ? env.self.tls_port() : env.self.rr_port());
   if (proto == transport::protocol::tcp) v += ";transport=tcp";
+  if (tls) v += ";transport=tls";
   if (f.index) {
     v += fmt::format(";lr;{}={};{}={}", sps_param, *f.index, member_param, f.backup ? "b" : "p");
     if (plain_param_value(f.pair_name)) v += fmt::format(";{}={}", pair_name_param, f.pair_name);
@@ -99,7 +102,7 @@ void add_record_route(request_context& ctx, const proxy_env& env) {
     // SIP Server → endpoint: the DN is the called endpoint.
     pair = ctx.source_pair;
     f.backup = is_backup(ctx.source_pair, ctx.from) ||
-               (ctx.from.proto == transport::protocol::tcp && ctx.source_pair->backup &&
+               (transport::is_stream(ctx.from.proto) && ctx.source_pair->backup &&
                 ctx.source_pair->backup->address.address == ctx.from.address &&
                 ctx.source_pair->primary.address.address != ctx.from.address);
     if (auto u = sip::parse_uri(out.request_uri())) f.dn = safe_dn(u->user);
@@ -153,7 +156,11 @@ void add_via(sip::message& out, const proxy_env& env, transport::protocol proto,
              std::string_view branch) {
   out.insert_top(sip::header_id::via,
                  fmt::format("SIP/2.0/{} {}:{};branch={}", transport::protocol_name(proto),
-                             host_for_uri(env.self.via_host()), env.self.port(), branch));
+                             host_for_uri(env.self.via_host()),
+                             proto == transport::protocol::tls && env.self.tls_port() != 0
+                                 ? env.self.tls_port()
+                                 : env.self.port(),
+                             branch));
 }
 
 }  // namespace sipproxy::proxy

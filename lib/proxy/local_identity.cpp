@@ -24,6 +24,7 @@ local_identity::local_identity(const config::settings& s, std::string via_host,
                                std::vector<boost::asio::ip::address> local_addresses)
     : via_host_(std::move(via_host)),
       port_(s.self.sip_port),
+      tls_port_(s.self.tls_port),
       domain_(s.internal_domain),
       addresses_(std::move(local_addresses)) {
   rr_host_ = via_host_;
@@ -34,11 +35,16 @@ local_identity::local_identity(const config::settings& s, std::string via_host,
     if (p) rr_port_ = p;
   }
   for (const auto& n : {via_host_, s.self.host, s.sip_address}) {
-    if (!n.empty()) aliases_.emplace_back(n, port_);
+    if (n.empty()) continue;
+    aliases_.emplace_back(n, port_);
+    if (tls_port_) aliases_.emplace_back(n, tls_port_);
   }
   aliases_.emplace_back(rr_host_, rr_port_);
+  if (tls_port_) aliases_.emplace_back(rr_host_, tls_port_);
   for (const auto& p : s.proxies) {
-    if (!p.host.empty()) aliases_.emplace_back(p.host, p.sip_port);
+    if (p.host.empty()) continue;
+    aliases_.emplace_back(p.host, p.sip_port);
+    if (p.tls_port) aliases_.emplace_back(p.host, p.tls_port);
   }
 }
 
@@ -49,7 +55,7 @@ bool local_identity::is_local(std::string_view host, std::uint16_t port) const {
   for (const auto& [name, alias_port] : aliases_) {
     if (p == alias_port && sip::iequals(host, name)) return true;
   }
-  if (p != port_ && p != rr_port_) return false;
+  if (p != port_ && p != rr_port_ && (tls_port_ == 0 || p != tls_port_)) return false;
   boost::asio::ip::address a;
   if (transport::parse_ip(host, a)) {
     for (const auto& mine : addresses_) {
@@ -60,7 +66,8 @@ bool local_identity::is_local(std::string_view host, std::uint16_t port) const {
 }
 
 bool local_identity::is_own_via(std::string_view host, std::uint16_t port) const {
-  return sip::iequals(host, via_host_) && (port ? port : 5060) == port_;
+  std::uint16_t p = port ? port : 5060;
+  return sip::iequals(host, via_host_) && (p == port_ || (tls_port_ != 0 && p == tls_port_));
 }
 
 }  // namespace sipproxy::proxy

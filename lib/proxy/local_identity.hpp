@@ -23,6 +23,8 @@ class local_identity {
   // Record-Route host and port: contact-address when set, else the Via host and SIP port.
   const std::string& rr_host() const { return rr_host_; }
   std::uint16_t rr_port() const { return rr_port_; }
+  // sip-tls-port (0: none): the port of Via and Record-Route where the hop is TLS.
+  std::uint16_t tls_port() const { return tls_port_; }
 
   // The one name registrations at this proxy are kept under: internal-domain, else the
   // Record-Route host.
@@ -38,6 +40,7 @@ class local_identity {
   std::uint16_t port_;
   std::string rr_host_;
   std::uint16_t rr_port_;
+  std::uint16_t tls_port_;
   // host:port pairs that designate us: our host, Via host and contact-address, and the
   // other instances of the pool (a Route to any of them is a Route to the pool).
   std::vector<std::pair<std::string, std::uint16_t>> aliases_;

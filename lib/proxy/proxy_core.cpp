@@ -109,8 +109,9 @@ void proxy_core::resolve_then(request_context ctx, std::function<void(request_co
         std::uint32_t ttl = r.targets.front().ttl;
         for (const dns::sip_target& t : r.targets) {
           transport::peer hop;
-          hop.proto = t.transport == dns::sip_transport::tcp ? transport::protocol::tcp
-                                                             : transport::protocol::udp;
+          hop.proto = t.transport == dns::sip_transport::tls   ? transport::protocol::tls
+                      : t.transport == dns::sip_transport::tcp ? transport::protocol::tcp
+                                                               : transport::protocol::udp;
           hop.address = transport::normalize(t.address);
           hop.port = t.port;
           hops.push_back(hop);
@@ -542,8 +543,9 @@ void proxy_core::forward_statelessly(const sip::message_ptr& response) {
   auto v = sip::parse_via(next->value);
   if (!v) return;
   transport::peer to;
-  to.proto =
-      sip::iequals(v->transport, "TCP") ? transport::protocol::tcp : transport::protocol::udp;
+  to.proto = sip::iequals(v->transport, "TLS")   ? transport::protocol::tls
+             : sip::iequals(v->transport, "TCP") ? transport::protocol::tcp
+                                                 : transport::protocol::udp;
   std::string_view host = v->host;
   if (auto received = v->param("received")) host = *received;
   if (!transport::parse_ip(host, to.address)) {

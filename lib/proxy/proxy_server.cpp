@@ -29,6 +29,7 @@
 #include "proxy/host_refresher.hpp"
 #include "proxy/management.hpp"
 #include "proxy/proxy_core.hpp"
+#include "proxy/tls_settings.hpp"
 #include "sip/cseq.hpp"
 #include "transport/socket_options.hpp"
 #include "transport/transport_manager.hpp"
@@ -293,6 +294,12 @@ void preflight(const config::settings& s) {
     }
   }
   via_host_of(s);
+  if (s.self.tls_port != 0) {
+    std::string error;
+    if (!load_tls(s, error))
+      throw startup_error(log::event_id::error_reading_config_data,
+                          "Error while reading configuration data: " + error);
+  }
   for (const auto& app : s.servers) {
     for (const auto* a : {&app.primary, app.backup ? &*app.backup : nullptr}) {
       if (a && !resolve_configured(s.dns_server, a->host))
@@ -349,6 +356,29 @@ struct proxy_server::impl {
     prober->reconfigure();
     // Re-resolved only when it changed (a blocking look-up, rare by construction).
     if (settings.feature_server_address != resolved_feature_server) use_feature_servers();
+    use_tls();
+  }
+  // The tls-* values the running TLS contexts were built from; empty: read them again.
+  std::string tls_loaded;
+  std::string tls_values() const {
+    return settings.tls_certificate + '\n' + settings.tls_private_key + '\n' +
+           settings.tls_ca_file + '\n' + settings.tls_min_version + '\n' + settings.tls_ciphers;
+  }
+  // New TLS handshakes use the files (open connections keep theirs); when they are bad,
+  // the running certificate stays.
+  void use_tls() {
+    if (settings.self.tls_port == 0 || tls_values() == tls_loaded) return;
+    std::string error;
+    auto tls = load_tls(settings, error);
+    if (!tls) {
+      log::event(log::event_id::error_reading_config_data,
+                 "TLS keeps the running certificate and key: {}", error);
+      return;
+    }
+    log::standard("TLS certificate {} (serial {}, valid until {}) for new connections",
+                  settings.tls_certificate, tls->serial, tls->not_after);
+    tls_loaded = tls_values();
+    transport->set_tls(std::move(*tls));
   }
   // feature-server-address, resolved, probed, and its host names followed.
   void use_feature_servers() {
@@ -518,6 +548,18 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   lo.max_connections_per_source = static_cast<std::size_t>(s.max_connections_per_source);
   lo.max_inbound = static_cast<std::size_t>(s.max_tcp_connections);
   lo.max_outbound = static_cast<std::size_t>(s.max_tcp_outbound_connections);
+  if (s.self.tls_port != 0) {
+    std::string error;
+    auto tls = load_tls(s, error);
+    if (!tls)
+      throw startup_error(log::event_id::error_reading_config_data,
+                          "Error while reading configuration data: " + error);
+    lo.tls_port = s.self.tls_port;
+    lo.tls = *tls;
+    m.tls_loaded = m.tls_values();
+    log::standard("TLS certificate {} (serial {}, valid until {}), TLS {} or later",
+                  s.tls_certificate, tls->serial, tls->not_after, s.tls_min_version);
+  }
   if (std::string err = m.transport->listen(lo); !err.empty())
     throw startup_error(
         log::event_id::sip_listener_cannot_start,
@@ -565,9 +607,10 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   }
   log::event(
       log::event_id::proxy_initialized,
-      "SIP Proxy has initialized successfully: {} listening on UDP and TCP {}:{}, {} mode{}, "
+      "SIP Proxy has initialized successfully: {} listening on UDP and TCP {}:{}{}, {} mode{}, "
       "Via {}:{}, Record-Route {}:{}, SIP Servers: {}",
       s.app, s.sip_address.empty() ? "*" : s.sip_address, s.self.sip_port,
+      s.self.tls_port ? fmt::format(" and TLS port {}", s.self.tls_port) : std::string(),
       s.standalone() ? "standalone" : "cluster",
       s.standalone() ? ", serving " + s.serving_sipserver : "", m.identity->via_host(),
       m.identity->port(), m.identity->rr_host(), m.identity->rr_port(), servers_text);
@@ -708,6 +751,12 @@ void proxy_server::reload() {
       ++changed;
     }
   }
+  // The certificate and key files are read again even when their names did not change
+  // (a renewed certificate is written over the old one).
+  for (const auto& [name, line] : fresh.lines) {
+    if (name.starts_with("tls-")) m.settings.lines[name] = line;
+  }
+  m.tls_loaded.clear();
   m.apply_runtime_options();
   log::standard("reload of {} done: {} option(s) applied", m.settings.file, changed);
 }

@@ -40,6 +40,9 @@ step_result check_proxy_require(request_context& ctx, const proxy_env& env);
 step_result preprocess_route(request_context& ctx, const proxy_env& env);
 // §16.5 and the seed's routing: where the request goes, or why it does not.
 step_result decide_target(request_context& ctx, const proxy_env& env);
+// RFC 5630: a sips: request, or one that came over TLS, is not sent on in clear to an
+// endpoint → 480 (TLS targets among the AOR's contacts are kept).
+step_result check_tls_target(request_context& ctx, const proxy_env& env);
 // max-registrations-per-aor: a REGISTER that would bind more contacts → 403.
 step_result check_registration_limit(request_context& ctx, const proxy_env& env);
 
@@ -56,6 +59,7 @@ inline constexpr step request_path[] = {
     check_proxy_require,       // 420
     preprocess_route,          // strict routing, our Route removed
     decide_target,             // SIP Server member, Request-URI, Route; 403 / 503 / 200
+    check_tls_target,          // 480: sips: or came over TLS, endpoint only in clear
     check_registration_limit,  // 403 above max-registrations-per-aor
 };
 

@@ -37,14 +37,17 @@ std::vector<transport::peer> host_table::cached_hops(std::string_view key,
 std::optional<transport::peer> next_hop(const sip::uri& u, const host_table& hosts) {
   transport::peer p;
   std::string t = u.transport();
-  if (t == "udp") {
+  if (u.is_sips() || t == "tls") {
+    // sips: is TLS whatever its transport parameter says (RFC 3261 §26.2.2, RFC 5630).
+    p.proto = transport::protocol::tls;
+  } else if (t == "udp") {
     p.proto = transport::protocol::udp;
   } else if (t == "tcp") {
     p.proto = transport::protocol::tcp;
   } else {
     return std::nullopt;
   }
-  p.port = u.port ? u.port : 5060;
+  p.port = u.port ? u.port : (p.proto == transport::protocol::tls ? 5061 : 5060);
   if (!transport::parse_ip(u.host, p.address)) {
     auto a = hosts.find(u.host);
     if (!a) return std::nullopt;

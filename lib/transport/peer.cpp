@@ -4,14 +4,26 @@
 
 namespace sipproxy::transport {
 
+namespace {
+
+// By the enumerator's value: udp, tcp, tls.
+constexpr std::string_view protocol_names[] = {"UDP", "TCP", "TLS"};
+constexpr std::string_view protocol_params[] = {"udp", "tcp", "tls"};
+
+}  // namespace
+
 std::string_view protocol_name(protocol p) {
-  return p == protocol::udp ? "UDP" : "TCP";
+  return protocol_names[static_cast<std::size_t>(p)];
+}
+
+std::string_view protocol_param(protocol p) {
+  return protocol_params[static_cast<std::size_t>(p)];
 }
 
 std::string peer::to_string() const {
   std::string addr = ip_text(address);
   if (address.is_v6()) addr = "[" + addr + "]";
-  return fmt::format("{}:{}:{}", proto == protocol::udp ? "udp" : "tcp", addr, port);
+  return fmt::format("{}:{}:{}", protocol_param(proto), addr, port);
 }
 
 std::string ip_text(const boost::asio::ip::address& a) {

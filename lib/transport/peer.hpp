@@ -1,4 +1,4 @@
-// Where a message came from or goes to: transport, address, port and, on TCP, the
+// Where a message came from or goes to: transport, address, port and, on TCP or TLS, the
 // connection (flow) it belongs to.
 #pragma once
 
@@ -10,15 +10,21 @@
 
 namespace sipproxy::transport {
 
-enum class protocol : std::uint8_t { udp, tcp };
+enum class protocol : std::uint8_t { udp, tcp, tls };
 
-std::string_view protocol_name(protocol p);  // "UDP", "TCP"
+std::string_view protocol_name(protocol p);  // "UDP", "TCP", "TLS"
+// "udp", "tcp", "tls": the transport parameter's value.
+std::string_view protocol_param(protocol p);
+// TCP and TLS: a connection, messages framed by Content-Length (RFC 3261 §18.3).
+inline bool is_stream(protocol p) {
+  return p != protocol::udp;
+}
 
 struct peer {
   protocol proto = protocol::udp;
   boost::asio::ip::address address;
   std::uint16_t port = 0;
-  std::uint64_t connection = 0;  // TCP: the flow to prefer (0: any connection to address:port)
+  std::uint64_t connection = 0;  // TCP, TLS: the flow to prefer (0: any connection to address:port)
 
   std::string to_string() const;  // "udp:127.0.0.1:5060"
 };

@@ -7,6 +7,7 @@
 #include "sip/response_builder.hpp"
 #include "sip/stream_framer.hpp"
 #include "transport/socket_options.hpp"
+#include "transport/tls_context.hpp"
 
 namespace sipproxy::transport {
 
@@ -14,23 +15,72 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 tcp_connection::tcp_connection(tcp::socket socket, std::uint64_t id, owner& o,
-                               const tcp_limits& limits)
+                               const tcp_limits& limits, std::shared_ptr<asio::ssl::context> tls)
     : socket_(std::move(socket)),
+      tls_context_(std::move(tls)),
       idle_(socket_.get_executor()),
       id_(id),
       owner_(o),
       limits_(limits) {
   boost::system::error_code ec;
   remote_ = socket_.remote_endpoint(ec);
+  if (tls_context_)
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_);
+}
+
+void tcp_connection::expect_peer_address(const std::string& ip) {
+  if (tls_) transport::expect_peer_address(tls_->native_handle(), ip);
 }
 
 void tcp_connection::start() {
-  connected_ = true;
   boost::system::error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);
   apply_tos(socket_.native_handle(), remote_.address().is_v4(), limits_.tos);
+  if (tls_) {
+    handshake(asio::ssl::stream_base::server);
+    return;
+  }
+  connected_ = true;
   arm_idle();
   do_read();
+}
+
+void tcp_connection::handshake(asio::ssl::stream_base::handshake_type side) {
+  idle_.expires_after(limits_.handshake_timeout);
+  idle_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock(); self && !self->connected_) {
+      log::interaction("TLS {}:{}: no handshake within {} s, closing",
+                       self->remote_.address().to_string(), self->remote_.port(),
+                       self->limits_.handshake_timeout.count());
+      self->stop();
+    }
+  });
+  tls_->async_handshake(side, [self = shared_from_this()](const boost::system::error_code& ec) {
+    if (self->stopped_) return;
+    if (ec) {
+      log::interaction("TLS handshake with {}:{} failed: {}", self->remote_.address().to_string(),
+                       self->remote_.port(), ec.message());
+      self->stop();
+      return;
+    }
+    self->on_established();
+  });
+}
+
+void tcp_connection::on_established() {
+  connected_ = true;
+  arm_idle();
+  do_read();
+  do_write();
+}
+
+template <typename Handler>
+void tcp_connection::read_some(Handler&& h) {
+  if (tls_)
+    tls_->async_read_some(asio::buffer(chunk_), std::forward<Handler>(h));
+  else
+    socket_.async_read_some(asio::buffer(chunk_), std::forward<Handler>(h));
 }
 
 void tcp_connection::connect(const tcp::endpoint& remote) {
@@ -52,13 +102,14 @@ void tcp_connection::connect(const tcp::endpoint& remote) {
       self->stop();
       return;
     }
-    self->connected_ = true;
     boost::system::error_code ignored;
     self->socket_.set_option(tcp::no_delay(true), ignored);
     apply_tos(self->socket_.native_handle(), self->remote_.address().is_v4(), self->limits_.tos);
-    self->arm_idle();
-    self->do_read();
-    self->do_write();
+    if (self->tls_) {
+      self->handshake(asio::ssl::stream_base::client);
+      return;
+    }
+    self->on_established();
   });
 }
 
@@ -99,9 +150,9 @@ void tcp_connection::arm_idle() {
 }
 
 void tcp_connection::do_read() {
-  socket_.async_read_some(asio::buffer(chunk_),
-                          [self = shared_from_this()](const boost::system::error_code& ec,
-                                                      std::size_t n) { self->on_read(ec, n); });
+  read_some([self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+    self->on_read(ec, n);
+  });
 }
 
 void tcp_connection::reject_unframable(const std::string& why) {
@@ -146,7 +197,7 @@ void tcp_connection::on_read(const boost::system::error_code& ec, std::size_t n)
       // RFC 5626 §4.4.1: a double CRLF ping gets a single CRLF pong.
       if (rest.substr(0, f.length).find("\r\n\r\n") != std::string_view::npos) send("\r\n");
     } else {
-      peer from{protocol::tcp, normalize(remote_.address()), remote_.port(), id_};
+      peer from{proto(), normalize(remote_.address()), remote_.port(), id_};
       owner_.on_frame(std::string(rest.substr(0, f.length)), from);
     }
     consumed += f.length;
@@ -159,10 +210,13 @@ void tcp_connection::on_read(const boost::system::error_code& ec, std::size_t n)
 void tcp_connection::do_write() {
   if (writing_ || outbox_.empty() || stopped_ || !connected_) return;
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(outbox_.front()),
-                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                      self->on_write(ec);
-                    });
+  auto done = [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+    self->on_write(ec);
+  };
+  if (tls_)
+    asio::async_write(*tls_, asio::buffer(outbox_.front()), std::move(done));
+  else
+    asio::async_write(socket_, asio::buffer(outbox_.front()), std::move(done));
 }
 
 void tcp_connection::on_write(const boost::system::error_code& ec) {
@@ -198,17 +252,15 @@ void tcp_connection::linger_then_stop() {
 }
 
 void tcp_connection::do_discard() {
-  socket_.async_read_some(
-      asio::buffer(chunk_),
-      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-        if (self->stopped_) return;
-        self->discarded_ += n;
-        if (ec || self->discarded_ >= self->limits_.linger_max_bytes) {
-          self->stop();
-          return;
-        }
-        self->do_discard();
-      });
+  read_some([self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+    if (self->stopped_) return;
+    self->discarded_ += n;
+    if (ec || self->discarded_ >= self->limits_.linger_max_bytes) {
+      self->stop();
+      return;
+    }
+    self->do_discard();
+  });
 }
 
 }  // namespace sipproxy::transport

@@ -1,9 +1,13 @@
-// One TCP connection (RFC 3261 §18.3): a reader that frames messages by Content-Length
-// and a writer that drains a bounded queue. It lives on one worker for life; everything
-// else refers to it by its id (the flow).
+// One TCP connection (RFC 3261 §18.3), plain or under TLS (§26.2): a reader that frames
+// messages by Content-Length and a writer that drains a bounded queue. Under TLS the
+// bytes go through an OpenSSL stream over the same socket, after a handshake that must
+// finish within handshake_timeout. It lives on one worker for life; everything else
+// refers to it by its id (the flow).
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
@@ -19,6 +23,9 @@ struct tcp_limits {
   std::size_t max_queue = 1024;            // messages waiting to be written
   std::chrono::seconds idle_timeout{900};  // no traffic either way: close
   std::chrono::seconds connect_timeout{10};
+  // TLS: from accept (or connect) to the end of the handshake; a client that does not
+  // finish it by then is closed, so that an idle one cannot hold a connection slot.
+  std::chrono::seconds handshake_timeout{10};
   // After the last answer on a connection the proxy closes (an unframable stream), how
   // long it keeps reading and discarding what the peer still sends, so that closing
   // with unread bytes does not reset the connection and destroy that answer.
@@ -37,8 +44,11 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
     virtual void on_closed(const tcp_connection& c, bool undelivered) = 0;
   };
 
+  // `tls`: run TLS over the socket with this context (server side for an accepted
+  // connection, client side for one this proxy opens); null: plain TCP.
   tcp_connection(boost::asio::ip::tcp::socket socket, std::uint64_t id, owner& o,
-                 const tcp_limits& limits);
+                 const tcp_limits& limits,
+                 std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
 
   // Accepted connection: start reading.
   void start();
@@ -51,6 +61,9 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   std::uint64_t id() const { return id_; }
   const boost::asio::ip::tcp::endpoint& remote() const { return remote_; }
   bool open() const { return !stopped_; }
+  protocol proto() const { return tls_ ? protocol::tls : protocol::tcp; }
+  // TLS, outbound: the certificate must name this IP (RFC 5922 §7.1).
+  void expect_peer_address(const std::string& ip);
 
  private:
   void do_read();
@@ -61,8 +74,15 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   void reject_unframable(const std::string& why);
   void linger_then_stop();
   void do_discard();
+  // After connect (outbound) or accept: the TLS handshake, then reading and writing.
+  void handshake(boost::asio::ssl::stream_base::handshake_type side);
+  void on_established();
+  template <typename Handler>
+  void read_some(Handler&& h);
 
   boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;  // kept alive for tls_
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   boost::asio::steady_timer idle_;
   std::uint64_t id_;
   owner& owner_;

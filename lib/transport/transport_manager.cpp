@@ -39,54 +39,66 @@ std::string transport_manager::listen(const listen_options& options) {
       if (optional_v6) continue;  // no IPv6 on this host: IPv4 alone is fine
       return fmt::format("UDP {}:{}: {}", a.to_string(), options.port, ec.message());
     }
-    auto acc = std::make_unique<tcp::acceptor>(io_);
-    boost::system::error_code ec;
-    tcp::endpoint ep(a, options.port);
-    acc->open(ep.protocol(), ec);
-    if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
-    // On the listener too: its SYN-ACKs carry the TOS, and accepted sockets inherit it.
-    if (!ec) apply_tos(acc->native_handle(), a.is_v4(), options.tos);
-    if (!ec && a.is_v6()) acc->set_option(asio::ip::v6_only(true), ec);
-    if (!ec) acc->bind(ep, ec);
-    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
+    if (auto err = bind_acceptor(a, options.port, false); !err.empty()) {
       if (optional_v6) continue;
-      return fmt::format("TCP {}:{}: {}", a.to_string(), options.port, ec.message());
+      return err;
     }
     udp_.push_back(std::move(u));
-    acceptors_.push_back(std::move(acc));
+    if (options.tls_port != 0) {
+      if (auto err = bind_acceptor(a, options.tls_port, true); !err.empty()) return err;
+    }
   }
   port_ = options.port;
   for (auto& u : udp_) u->start();
-  for (auto& a : acceptors_) do_accept(*a);
+  for (auto& a : acceptors_) do_accept(*a, false);
+  for (auto& a : tls_acceptors_) do_accept(*a, true);
   return {};
 }
 
-void transport_manager::do_accept(tcp::acceptor& acceptor) {
-  acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket s) {
+std::string transport_manager::bind_acceptor(const asio::ip::address& a, std::uint16_t port,
+                                             bool tls) {
+  auto acc = std::make_unique<tcp::acceptor>(io_);
+  boost::system::error_code ec;
+  tcp::endpoint ep(a, port);
+  acc->open(ep.protocol(), ec);
+  if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
+  // On the listener too: its SYN-ACKs carry the TOS, and accepted sockets inherit it.
+  if (!ec) apply_tos(acc->native_handle(), a.is_v4(), options_.tos);
+  if (!ec && a.is_v6()) acc->set_option(asio::ip::v6_only(true), ec);
+  if (!ec) acc->bind(ep, ec);
+  if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return fmt::format("{} {}:{}: {}", tls ? "TLS" : "TCP", a.to_string(), port, ec.message());
+  (tls ? tls_acceptors_ : acceptors_).push_back(std::move(acc));
+  return {};
+}
+
+void transport_manager::do_accept(tcp::acceptor& acceptor, bool tls) {
+  acceptor.async_accept([this, &acceptor, tls](const boost::system::error_code& ec, tcp::socket s) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
     boost::system::error_code rec;
     asio::ip::address from = ec ? asio::ip::address{} : normalize(s.remote_endpoint(rec).address());
     if (!ec && !rec && !refuse_over_limit(s, from)) {
-      auto c = std::make_shared<tcp_connection>(std::move(s), next_id_++, owner(), options_.tcp);
+      auto c = std::make_shared<tcp_connection>(std::move(s), next_id_++, owner(), options_.tcp,
+                                                tls ? options_.tls.server : nullptr);
       connections_.emplace(c->id(), c);
       by_remote_.emplace(c->remote(), c->id());
       inbound_.emplace(c->id(), from);
       ++inbound_per_source_[from];
-      log::debug("TCP connection {} accepted from {}:{}", c->id(),
+      log::debug("{} connection {} accepted from {}:{}", tls ? "TLS" : "TCP", c->id(),
                  c->remote().address().to_string(), c->remote().port());
       c->start();
     }
-    on_accept_error(acceptor, ec);
+    on_accept_error(acceptor, ec, tls);
   });
 }
 
 void transport_manager::on_accept_error(tcp::acceptor& acceptor,
-                                        const boost::system::error_code& ec) {
+                                        const boost::system::error_code& ec, bool tls) {
   auto& t = accept_waits_[&acceptor];
   if (!t) t = std::make_unique<asio::steady_timer>(io_);
-  backoff_.retry(ec, *t, "SIP TCP", [this, &acceptor] {
-    if (!closing_ && acceptor.is_open()) do_accept(acceptor);
+  backoff_.retry(ec, *t, tls ? "SIP TLS" : "SIP TCP", [this, &acceptor, tls] {
+    if (!closing_ && acceptor.is_open()) do_accept(acceptor, tls);
   });
 }
 
@@ -122,9 +134,15 @@ std::uint16_t transport_manager::tcp_port() const {
   return acceptors_.empty() ? 0 : acceptors_.front()->local_endpoint(ec).port();
 }
 
+std::uint16_t transport_manager::tls_port() const {
+  boost::system::error_code ec;
+  return tls_acceptors_.empty() ? 0 : tls_acceptors_.front()->local_endpoint(ec).port();
+}
+
 void transport_manager::stop_accepting() {
   boost::system::error_code ignored;
   for (auto& a : acceptors_) a->close(ignored);
+  for (auto& a : tls_acceptors_) a->close(ignored);
   for (auto& [a, t] : accept_waits_) t->cancel();
 }
 
@@ -141,14 +159,19 @@ void transport_manager::close_all() {
 }
 
 std::shared_ptr<tcp_connection> transport_manager::find_connection(const peer& to) {
+  // What is to go over TLS never goes over a plain connection (RFC 5630); what may go in
+  // clear may go over TLS.
+  auto fits = [&to](const tcp_connection& c) {
+    return c.open() && (to.proto != protocol::tls || c.proto() == protocol::tls);
+  };
   if (to.connection != 0) {
-    if (auto it = connections_.find(to.connection); it != connections_.end() && it->second->open())
+    if (auto it = connections_.find(to.connection); it != connections_.end() && fits(*it->second))
       return it->second;
   }
   tcp::endpoint ep(to.address, to.port);
   auto [lo, hi] = by_remote_.equal_range(ep);
   for (auto it = lo; it != hi; ++it) {
-    if (auto c = connections_.find(it->second); c != connections_.end() && c->second->open())
+    if (auto c = connections_.find(it->second); c != connections_.end() && fits(*c->second))
       return c->second;
   }
   return nullptr;
@@ -176,12 +199,19 @@ bool transport_manager::send(const peer& to, std::string_view bytes) {
             *held ? fmt::format("; {} more not opened since the last such line", *held) : "");
       return false;
     }
+    bool tls = to.proto == protocol::tls;
+    if (tls && !options_.tls.client) {
+      log::interaction("no TLS connection to {}: this proxy has no TLS configured", to);
+      return false;
+    }
     tcp::socket s(io_);
-    c = std::make_shared<tcp_connection>(std::move(s), next_id_++, owner(), options_.tcp);
+    c = std::make_shared<tcp_connection>(std::move(s), next_id_++, owner(), options_.tcp,
+                                         tls ? options_.tls.client : nullptr);
+    if (tls) c->expect_peer_address(ip_text(to.address));
     tcp::endpoint ep(to.address, to.port);
     connections_.emplace(c->id(), c);
     by_remote_.emplace(ep, c->id());
-    log::debug("TCP connection {} opening to {}", c->id(), to.to_string());
+    log::debug("{} connection {} opening to {}", tls ? "TLS" : "TCP", c->id(), to.to_string());
     c->connect(ep);
   }
   return c->send(std::string(bytes));
@@ -208,7 +238,7 @@ void transport_manager::on_closed(const tcp_connection& c, bool undelivered) {
     if (n != inbound_per_source_.end() && --n->second == 0) inbound_per_source_.erase(n);
     inbound_.erase(in);
   }
-  peer p{protocol::tcp, normalize(remote.address()), remote.port(), id};
+  peer p{c.proto(), normalize(remote.address()), remote.port(), id};
   // Keep the object alive until this call returns; it is in the middle of stop().
   std::shared_ptr<tcp_connection> keep;
   if (auto it = connections_.find(id); it != connections_.end()) {

@@ -1,5 +1,6 @@
 // The SIP transports of one worker: the UDP sockets and TCP acceptors on the SIP port,
-// and the table of TCP connections (flows), found by id or by remote address.
+// the TLS acceptors on the TLS port, and the table of TCP and TLS connections (flows),
+// found by id or by remote address.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -17,6 +18,7 @@
 #include "transport/receiver.hpp"
 #include "transport/sender.hpp"
 #include "transport/tcp_connection.hpp"
+#include "transport/tls_context.hpp"
 #include "transport/udp_listener.hpp"
 
 namespace sipproxy::transport {
@@ -37,6 +39,9 @@ struct listen_options {
   // (max-tcp-outbound-connections); a message that needs one more is not sent (the send
   // fails as an unreachable destination would). 0: no limit.
   std::size_t max_outbound = 1024;
+  // sip-tls-port: 0 = no TLS listener. Its connections count against the same caps.
+  std::uint16_t tls_port = 0;
+  tls_contexts tls;  // needed when tls_port is set
 };
 
 class transport_manager : public sender, private tcp_connection::owner {
@@ -49,6 +54,8 @@ class transport_manager : public sender, private tcp_connection::owner {
 
   // Binds UDP and TCP; on failure, a sentence saying which and why.
   std::string listen(const listen_options& options);
+  // New TLS handshakes (accepted and opened) use these; open connections keep theirs.
+  void set_tls(tls_contexts tls) { options_.tls = std::move(tls); }
   // Stops accepting new TCP connections (drain); UDP and open connections go on.
   void stop_accepting();
   void close_all();
@@ -69,11 +76,14 @@ class transport_manager : public sender, private tcp_connection::owner {
   std::uint16_t port() const { return port_; }
   // The port the first TCP acceptor is bound to (the one chosen when listening on port 0).
   std::uint16_t tcp_port() const;
+  // The port the first TLS acceptor is bound to; 0 without a TLS listener.
+  std::uint16_t tls_port() const;
 
  private:
-  void do_accept(boost::asio::ip::tcp::acceptor& acceptor);
+  void do_accept(boost::asio::ip::tcp::acceptor& acceptor, bool tls);
+  std::string bind_acceptor(const boost::asio::ip::address& a, std::uint16_t port, bool tls);
   void on_accept_error(boost::asio::ip::tcp::acceptor& acceptor,
-                       const boost::system::error_code& ec);
+                       const boost::system::error_code& ec, bool tls);
   // Whether one more inbound connection from `from` is over the per-source limit (then
   // the connection is closed and the refusal logged, at most once a second).
   bool refuse_over_limit(boost::asio::ip::tcp::socket& s, const boost::asio::ip::address& from);
@@ -88,6 +98,7 @@ class transport_manager : public sender, private tcp_connection::owner {
   std::uint16_t port_ = 0;
   std::vector<std::unique_ptr<udp_listener>> udp_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tls_acceptors_;
   std::unordered_map<std::uint64_t, std::shared_ptr<tcp_connection>> connections_;
   std::multimap<boost::asio::ip::tcp::endpoint, std::uint64_t> by_remote_;
   // Inbound connections: how many are open from each source address, and which ids.

@@ -39,7 +39,7 @@ class transaction {
   const std::string& key() const { return key_; }
   const sip::message_ptr& request() const { return request_; }
   const transport::peer& peer() const { return peer_; }
-  bool reliable() const { return peer_.proto == transport::protocol::tcp; }
+  bool reliable() const { return transport::is_stream(peer_.proto); }
   bool done() const { return done_; }
 
   virtual void on_timer(int kind) = 0;

@@ -111,7 +111,7 @@ transport::peer transaction_layer::response_target(const sip::message& request,
   auto v = top ? sip::parse_via(top->value) : std::nullopt;
   std::uint16_t sent_by_port = v && v->port ? v->port : 5060;
   bool rport = v && v->param("rport").has_value();
-  if (from.proto == transport::protocol::tcp) {
+  if (transport::is_stream(from.proto)) {
     // The connection it came on; if that is gone, a new one to received:sent-by port.
     to.port = rport ? from.port : sent_by_port;
     to.connection = from.connection;

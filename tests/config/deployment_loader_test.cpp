@@ -211,6 +211,23 @@ TEST(deployment_loader, out_of_range_names_the_valid_range) {
   expect_error(with(standalone, 23, "sip-port = 0"), "proxy1", 23, "1-65535");
 }
 
+TEST(deployment_loader, tls_port_needs_certificate_and_key_and_its_own_port) {
+  auto tls = with(standalone, 25, "sip-tls-port = 5091");
+  expect_error(tls, "proxy1", 25, "needs 'tls-certificate'");
+  tls = with(tls, 8, "tls-certificate = /etc/sipproxy/cert.pem");
+  expect_error(tls, "proxy1", 25, "needs 'tls-private-key'");
+  tls = with(tls, 9, "tls-private-key = /etc/sipproxy/key.pem");
+  auto s = load_deployment_text(file(tls), "test.conf", "proxy1");
+  EXPECT_EQ(s.self.tls_port, 5091);
+  EXPECT_EQ(s.tls_certificate, "/etc/sipproxy/cert.pem");
+  EXPECT_EQ(s.tls_min_version, "1.2");
+  EXPECT_FALSE(s.tls_ciphers.empty());
+  expect_error(with(tls, 25, "sip-tls-port = 5090"), "proxy1", 25, "is the sip-port");
+  expect_error(with(tls, 7, "tls-min-version = 1.1"), "proxy1", 7, "1.2, 1.3");
+  expect_error(with(tls, 7, "sip-tls-port = 5091"), "proxy1", 7,
+               "belongs in a sip-proxy application section");
+}
+
 // The guide: geo-location is "any alphanumeric string", in the proxy's options and in a
 // SIP Server's section alike.
 TEST(deployment_loader, geo_location_must_be_alphanumeric) {

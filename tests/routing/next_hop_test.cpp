@@ -47,6 +47,22 @@ TEST(next_hop_test, a_name_only_when_configured) {
   EXPECT_EQ(hop->port, 5070);
 }
 
+// RFC 3261 §26.2.2, RFC 5630: sips: is TLS whatever its transport parameter says, and
+// ;transport=tls is TLS; both default to port 5061.
+TEST(next_hop_test, sips_and_transport_tls_go_over_tls) {
+  host_table hosts;
+  for (const char* text : {"sips:1000@192.0.2.7", "sips:1000@192.0.2.7;transport=tcp",
+                           "sip:1000@192.0.2.7;transport=tls"}) {
+    auto hop = next_hop(uri(text), hosts);
+    ASSERT_TRUE(hop) << text;
+    EXPECT_EQ(hop->proto, transport::protocol::tls) << text;
+    EXPECT_EQ(hop->port, 5061) << text;
+  }
+  auto hop = next_hop(uri("sips:1000@192.0.2.7:5071"), hosts);
+  ASSERT_TRUE(hop);
+  EXPECT_EQ(hop->port, 5071);
+}
+
 TEST(next_hop_test, unsupported_transport_has_no_hop) {
   host_table hosts;
   EXPECT_FALSE(next_hop(uri("sip:1000@192.0.2.7;transport=sctp"), hosts));
