@@ -45,6 +45,8 @@ void operator delete(void* p, std::size_t) noexcept {
 namespace {
 
 using namespace sipproxy;
+using proxy::test::lines_named;
+using proxy::test::peer_at;
 
 constexpr std::string_view deployment = R"([sipproxy]
 sipproxy-role = 10
@@ -98,9 +100,6 @@ std::string in_dialog(std::string_view method, int cseq, std::uint64_t n, std::s
       n, method == "ACK" ? 1 : cseq, method);
   return out;
 }
-
-using proxy::test::lines_named;
-using proxy::test::peer_at;
 
 // What the UAS answers to the request the proxy forwarded.
 std::string response(std::string_view request, int code, std::string_view reason, bool dialog) {

@@ -70,7 +70,9 @@ TEST_F(proxy_core_test, cancel_is_answered_and_sent_on_to_the_branch) {
   const auto& fwd = sent("CANCEL ");
   EXPECT_EQ(fwd.to.to_string(), server_a.to_string());
   // RFC 3261 §9.1: the CANCEL has the branch of the INVITE it cancels.
-  EXPECT_EQ(lines_named(fwd.bytes, "Via").front(), lines_named(invite, "Via").front());
+  auto cancel_via = lines_named(fwd.bytes, "Via");
+  ASSERT_EQ(cancel_via.size(), 1u);
+  EXPECT_EQ(cancel_via.front(), lines_named(invite, "Via").front());
 
   p.deliver(response_to(invite, 487, "Request Terminated", true), server_a);
   EXPECT_EQ(sent("SIP/2.0 487").to.to_string(), endpoint.to_string());
