@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/deployment_loader.hpp"
+#include "dns/resolver.hpp"
 #include "proxy/local_identity.hpp"
 #include "proxy/overload_control.hpp"
 #include "proxy/proxy_core.hpp"
@@ -25,6 +26,7 @@
 #include "routing/server_table.hpp"
 #include "routing/session_table.hpp"
 #include "transport/sender.hpp"
+#include "txn/manual_clock.hpp"
 #include "txn/timer_queue.hpp"
 #include "txn/transaction_layer.hpp"
 
@@ -171,8 +173,10 @@ struct proxy_world {
 };
 
 struct pipeline : proxy_world {
-  pipeline(std::string_view deployment, recording_sender& w, std::string_view app = "SIPProxy_1")
-      : proxy_world(deployment, app), wire(w) {
+  // `resolver` (may be null: no name resolves) answers the core's DNS questions.
+  pipeline(std::string_view deployment, recording_sender& w, dns::resolver* resolver = nullptr,
+           std::string_view app = "SIPProxy_1")
+      : proxy_world(deployment, app), wire(w), core(layer, env(), nullptr, resolver) {
     layer.set_user(core);
   }
 
@@ -182,22 +186,13 @@ struct pipeline : proxy_world {
   }
   // Moves the manual clock forward by `d`, firing every timer on the way at its own
   // deadline.
-  void advance(txn::timer_queue::duration d) {
-    txn::timer_queue::time_point target = now + d;
-    for (;;) {
-      auto next = timers.next_deadline();
-      if (!next || *next > target) break;
-      if (*next > now) now = *next;
-      timers.run_due();
-    }
-    now = target;
-  }
+  void advance(txn::timer_queue::duration d) { txn::test::advance_clock(timers, now, d); }
 
   txn::timer_queue::time_point now{};
   txn::timer_queue timers{[this] { return now; }};
   recording_sender& wire;
   txn::transaction_layer layer{wire, timers};
-  proxy_core core{layer, env()};
+  proxy_core core;
 };
 
 }  // namespace sipproxy::proxy::test

@@ -1,5 +1,12 @@
 // proxy_core between a fake wire and a manual clock (pipeline_fixture.hpp): what goes out
 // for what comes in, as tests/txn does for the transaction layer.
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <cstdint>
+#include <vector>
+
+#include "dns/resolver.hpp"
 #include "step_fixture.hpp"
 #include "txn/transaction_layer.hpp"
 
@@ -106,6 +113,79 @@ TEST_F(proxy_core_test, request_waits_for_dns_and_resumes_with_its_answer) {
       << wire.sent[1].bytes;
   EXPECT_EQ(wire.sent[1].to.to_string(), server_a.to_string());
   EXPECT_EQ(p.core.counters().forwarded, 0u);
+}
+
+// A DNS server on loopback: every A question gets 127.0.0.66 (TTL 60), any other question
+// an answer without records.
+class fake_dns {
+ public:
+  explicit fake_dns(boost::asio::io_context& io)
+      : socket_(io, boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {
+    receive();
+  }
+  boost::asio::ip::udp::endpoint endpoint() const { return socket_.local_endpoint(); }
+
+ private:
+  void receive() {
+    socket_.async_receive_from(boost::asio::buffer(in_), from_,
+                               [this](boost::system::error_code ec, std::size_t n) {
+                                 if (ec) return;
+                                 answer(n);
+                                 receive();
+                               });
+  }
+  void answer(std::size_t n) {
+    std::size_t at = 12;  // the header; then the question: its name, type and class
+    while (at < n && in_[at] != 0) at += 1u + in_[at];
+    at += 1;
+    if (at + 4 > n) return;
+    bool a = in_[at] == 0 && in_[at + 1] == 1;
+    at += 4;
+    std::vector<std::uint8_t> out(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(at));
+    out[2] = 0x81;  // a response, recursion desired
+    out[3] = 0x80;  // recursion available, no error
+    out[4] = 0, out[5] = 1, out[6] = 0, out[7] = a ? 1 : 0;
+    out[8] = out[9] = out[10] = out[11] = 0;
+    if (a) {
+      // The name by a pointer to the question's, A, IN, TTL 60, 4 bytes of address.
+      out.insert(out.end(), {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 66});
+    }
+    socket_.send_to(boost::asio::buffer(out), from_);
+  }
+
+  boost::asio::ip::udp::socket socket_;
+  boost::asio::ip::udp::endpoint from_;
+  std::array<std::uint8_t, 512> in_{};
+};
+
+TEST(proxy_core_dns_test, request_waits_for_dns_and_resumes_with_the_target) {
+  log::set_level(log::level::none);
+  boost::asio::io_context io;
+  fake_dns server(io);
+  dns::resolver_options options;
+  options.server = server.endpoint();
+  dns::resolver resolver(io.get_executor(), options);
+  recording_sender wire;
+  pipeline p{standalone_deployment(), wire, &resolver};
+
+  std::string invite =
+      via(request_text("INVITE", "sip:2000@sip.example.com:5080"), "127.0.0.10:5070");
+  p.deliver(invite, server_a);
+  EXPECT_EQ(wire.count("SIP/2.0 100"), 1u);
+  EXPECT_EQ(wire.count("INVITE "), 0u);  // waiting for the answer
+  for (int i = 0; i < 200 && !wire.last("INVITE "); ++i)
+    io.run_one_for(std::chrono::milliseconds(50));
+  const recording_sender::record* fwd = wire.last("INVITE ");
+  ASSERT_TRUE(fwd);
+  EXPECT_EQ(fwd->to.to_string(), peer_at("127.0.0.66", 5080).to_string());
+  EXPECT_EQ(wire.count("SIP/2.0 100"), 1u);  // not sent again on resuming
+
+  // The answer is cached by its TTL: the next request to that name does not wait.
+  std::string again = via(request_text("INVITE", "sip:2000@sip.example.com:5080", {}, {}, "call-2"),
+                          "127.0.0.10:5070");
+  again.replace(again.find("z9hG4bK-step-1"), 14, "z9hG4bK-step-2");
+  p.deliver(again, server_a);
+  EXPECT_EQ(wire.count("INVITE "), 2u);
 }
 
 }  // namespace
