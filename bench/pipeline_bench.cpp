@@ -1,8 +1,9 @@
 // parse -> route -> serialize, in process (Google Benchmark): the proxy's hot path without
 // sockets. BM_parse_invite and BM_serialize_invite time the two ends of one message;
 // BM_call drives a whole call through the transaction layer and proxy_core exactly as
-// the daemon wires them (bench.conf: one SIP Server at 127.0.0.1:5070), with a recording
-// sender in place of the sockets and a manual clock advanced 1 ms per call so that
+// the daemon wires them (bench.conf: one SIP Server at 127.0.0.1:5070), with the unit tests'
+// in-process pipeline (tests/proxy/pipeline_fixture.hpp): a recording sender in place of
+// the sockets and a manual clock, here advanced 1 ms per call so that
 // transactions time out as they would at 1000 calls per second. A call is the 14
 // datagrams of the load harness: INVITE, 100, 180, 200, ACK, BYE, 200 in, the same out.
 //
@@ -18,20 +19,9 @@
 #include <string_view>
 #include <vector>
 
-#include "config/deployment_loader.hpp"
 #include "log/logger.hpp"
-#include "proxy/local_identity.hpp"
-#include "proxy/overload_control.hpp"
-#include "proxy/proxy_core.hpp"
-#include "registrar/binding_store.hpp"
-#include "routing/pair_selector.hpp"
-#include "routing/pool_members.hpp"
-#include "routing/server_table.hpp"
-#include "routing/session_table.hpp"
+#include "proxy/pipeline_fixture.hpp"
 #include "sip/parser.hpp"
-#include "transport/sender.hpp"
-#include "txn/timer_queue.hpp"
-#include "txn/transaction_layer.hpp"
 
 // Every heap allocation in this process is counted, so that BM_call can report how many
 // the proxy makes per call (those of the benchmark's own message building and recording
@@ -55,6 +45,8 @@ void operator delete(void* p, std::size_t) noexcept {
 namespace {
 
 using namespace sipproxy;
+using proxy::test::lines_named;
+using proxy::test::peer_at;
 
 constexpr std::string_view deployment = R"([sipproxy]
 sipproxy-role = 10
@@ -72,13 +64,6 @@ sip-port = 5060
 type = sip-server
 primary = 127.0.0.1:5070
 )";
-
-transport::peer udp_peer(std::uint16_t port) {
-  transport::peer p;
-  p.address = boost::asio::ip::make_address("127.0.0.1");
-  p.port = port;
-  return p;
-}
 
 std::string invite(std::uint64_t n) {
   std::string body =
@@ -99,38 +84,6 @@ std::string invite(std::uint64_t n) {
       n, body.size(), body);
 }
 
-// The header lines of `msg` named `name` (full form, as the proxy writes them).
-std::vector<std::string_view> lines_named(std::string_view msg, std::string_view name) {
-  std::vector<std::string_view> out;
-  std::size_t at = 0;
-  while (at < msg.size()) {
-    std::size_t end = msg.find("\r\n", at);
-    if (end == std::string_view::npos || end == at) break;
-    std::string_view line = msg.substr(at, end - at);
-    if (line.size() > name.size() && line.substr(0, name.size()) == name &&
-        line[name.size()] == ':')
-      out.push_back(line);
-    at = end + 2;
-  }
-  return out;
-}
-
-// What the UAS answers to the request the proxy forwarded.
-std::string response(std::string_view request, int code, std::string_view reason, bool dialog) {
-  std::string out = fmt::format("SIP/2.0 {} {}\r\n", code, reason);
-  for (auto name : {"Via", "From", "To", "Call-ID", "CSeq", "Record-Route"}) {
-    for (auto line : lines_named(request, name)) {
-      out.append(line);
-      if (dialog && std::string_view(name) == "To" && line.find(";tag=") == line.npos)
-        out.append(";tag=uas");
-      out.append("\r\n");
-    }
-  }
-  if (dialog) out.append("Contact: <sip:bench@127.0.0.1:5070>\r\n");
-  out.append("Content-Length: 0\r\n\r\n");
-  return out;
-}
-
 // An in-dialog request from the UAC, routed by the Record-Route of the 200.
 std::string in_dialog(std::string_view method, int cseq, std::uint64_t n, std::string_view ok200) {
   std::string out = fmt::format("{} sip:bench@127.0.0.1:5070 SIP/2.0\r\n", method);
@@ -148,59 +101,39 @@ std::string in_dialog(std::string_view method, int cseq, std::uint64_t n, std::s
   return out;
 }
 
-struct recording_sender : transport::sender {
-  std::vector<std::string> sent;
-  std::uint64_t own_allocations = 0;  // made by the recording itself
-  bool send(const transport::peer&, std::string_view bytes) override {
+// What the UAS answers to the request the proxy forwarded.
+std::string response(std::string_view request, int code, std::string_view reason, bool dialog) {
+  return proxy::test::response_to(request, code, reason, dialog);
+}
+
+// The fixture's recording sender, with the allocations the recording itself makes counted
+// so that they can be left out.
+struct counting_sender : proxy::test::recording_sender {
+  std::uint64_t own_allocations = 0;
+  bool send(const transport::peer& to, std::string_view bytes) override {
     std::uint64_t before = allocations.load(std::memory_order_relaxed);
-    sent.emplace_back(bytes);
+    recording_sender::send(to, bytes);
     own_allocations += allocations.load(std::memory_order_relaxed) - before;
     return true;
   }
-  // The last message sent whose first line starts with `start`.
-  std::string_view last(std::string_view start) const {
-    for (auto it = sent.rbegin(); it != sent.rend(); ++it)
-      if (std::string_view(*it).substr(0, start.size()) == start) return *it;
-    return {};
+  std::string last(std::string_view start) const {
+    const record* r = recording_sender::last(start);
+    return r ? r->bytes : std::string();
   }
 };
 
 // The daemon's objects, wired as proxy_server wires them, minus sockets and the pool.
 struct pipeline {
-  config::settings settings =
-      config::load_deployment_text(std::string(deployment), "bench.conf", "SIPProxy_1");
-  proxy::local_identity self{settings, "127.0.0.1", {boost::asio::ip::make_address("127.0.0.1")}};
-  routing::host_table hosts;
-  routing::server_table servers{[] {
-    routing::server_pair p;
-    p.name = "SIPServer_A";
-    p.primary.configured = "127.0.0.1:5070";
-    p.primary.address = udp_peer(5070);
-    return std::vector<routing::server_pair>{p};
-  }()};
-  txn::timer_queue::time_point now{};
-  txn::timer_queue timers{[this] { return now; }};
-  recording_sender wire;
-  txn::transaction_layer layer{wire, timers};
-  proxy::overload_control overload;
-  routing::pair_selector selector{servers, settings.geo_location};
-  routing::memory_session_table sessions;
-  proxy::runtime_state state;
-  registrar::memory_binding_store bindings;
-  routing::pool_members pool;
-  proxy::route_signer routes{txn::siphash_key{1, 2}};
-  proxy::proxy_core core{layer, proxy::proxy_env{settings, self, servers, hosts, overload, selector,
-                                                 sessions, state, bindings, pool, routes}};
-  transport::peer uac = udp_peer(5090), uas = udp_peer(5070);
+  counting_sender wire;
+  proxy::test::pipeline p{deployment, wire};
+  transport::peer uac = peer_at("127.0.0.1", 5090), uas = peer_at("127.0.0.1", 5070);
 
   std::uint64_t proxy_allocations = 0;  // made inside the transaction layer and the proxy
-
-  pipeline() { layer.set_user(core); }
 
   void deliver(std::string bytes, const transport::peer& from) {
     std::uint64_t before = allocations.load(std::memory_order_relaxed);
     std::uint64_t recorded = wire.own_allocations;
-    layer.on_message(std::move(bytes), from);
+    p.deliver(std::move(bytes), from);
     proxy_allocations +=
         allocations.load(std::memory_order_relaxed) - before - (wire.own_allocations - recorded);
   }
@@ -209,22 +142,22 @@ struct pipeline {
   bool call(std::uint64_t n) {
     wire.sent.clear();
     deliver(invite(n), uac);
-    std::string fwd(wire.last("INVITE "));
+    std::string fwd = wire.last("INVITE ");
     if (fwd.empty()) return false;
     deliver(response(fwd, 100, "Trying", false), uas);
     deliver(response(fwd, 180, "Ringing", true), uas);
     std::string ok = response(fwd, 200, "OK", true);
     deliver(ok, uas);
-    std::string relayed(wire.last("SIP/2.0 200"));
+    std::string relayed = wire.last("SIP/2.0 200");
     if (relayed.empty()) return false;
     deliver(in_dialog("ACK", 1, n, relayed), uac);
     deliver(in_dialog("BYE", 2, n, relayed), uac);
-    std::string bye(wire.last("BYE "));
+    std::string bye = wire.last("BYE ");
     if (bye.empty()) return false;
     deliver(response(bye, 200, "OK", false), uas);
-    now += std::chrono::milliseconds(1);
+    p.now += std::chrono::milliseconds(1);
     std::uint64_t before = allocations.load(std::memory_order_relaxed);
-    timers.run_due();
+    p.timers.run_due();
     proxy_allocations += allocations.load(std::memory_order_relaxed) - before;
     return wire.sent.size() == 7;
   }
@@ -261,7 +194,7 @@ void BM_call(benchmark::State& state) {
       static_cast<double>(p.proxy_allocations - before) / std::max(1.0, calls);
   state.counters["calls_per_s"] = benchmark::Counter(calls, benchmark::Counter::kIsRate);
   state.counters["transactions"] =
-      static_cast<double>(p.layer.server_count() + p.layer.client_count());
+      static_cast<double>(p.p.layer.server_count() + p.p.layer.client_count());
   if (bad) state.SkipWithError(fmt::format("{} call(s) did not complete", bad).c_str());
 }
 BENCHMARK(BM_call);

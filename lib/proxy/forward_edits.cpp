@@ -107,7 +107,7 @@ void add_record_route(request_context& ctx, const proxy_env& env) {
                 ctx.source_pair->primary.address.address != ctx.from.address);
     if (auto u = sip::parse_uri(out.request_uri())) f.dn = safe_dn(u->user);
     // The pair that sends a DN its calls serves that DN: in-dialog requests whose own pair
-    // is gone find it by the DN (decide_target).
+    // is gone find it by the DN (route_dialog_by_session_or_dn).
     if (!f.dn.empty() && !env.settings.standalone())
       env.sessions.record(routing::dn_session_key(f.dn), pair->index);
   } else {

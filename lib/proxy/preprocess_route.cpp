@@ -20,7 +20,7 @@ std::optional<sip::uri> our_route(const sip::header& h, const proxy_env& env) {
 // only when their MAC verifies: a URI that names us without it is a plain loose route
 // to us (RFC 3261 §16.4 removes it), so an endpoint cannot write `;fs` or `;sps=` itself.
 // `flow` is not signed: it counts only on a request from an instance of the pool
-// (decide_target), which no endpoint can send.
+// (follow_route), which no endpoint can send.
 void note_our_uri(request_context& ctx, const sip::uri& u, const proxy_env& env) {
   ctx.had_our_route = true;
   if (u.param(flow_param)) ctx.rr_flow = true;

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <functional>
 
 #include "dns/sip_resolver.hpp"
 #include "log/logger.hpp"
@@ -68,64 +67,73 @@ void proxy_core::on_request(txn::txn_id server, const sip::message_ptr& request,
     answer(ctx);
     return;
   }
-  bool done = run_request_path(ctx, env_) == step_result::done;
+  step_result r = run_request_path(ctx, env_);
   account(ctx);
-  if (done) {
-    answer(ctx);
-    return;
-  }
-  if (!ctx.next_hop) {
-    if (ctx.in->method() == "INVITE") {
-      layer_.respond(ctx.server, 100, sip::build_response(*ctx.in, 100));
-      ctx.trying_sent = true;
-    }
-    resolve_then(std::move(ctx), [this](request_context& c) { forward(c); });
-    return;
-  }
-  forward(ctx);
+  go_on(ctx, r);
 }
 
-void proxy_core::resolve_then(request_context ctx, std::function<void(request_context&)> next) {
+void proxy_core::go_on(request_context& ctx, step_result r) {
+  bool ack = ctx.server == 0;
+  switch (r) {
+    case step_result::done:
+      if (ack) {
+        log::interaction("ACK from {} dropped: {} {}", ctx.from, ctx.status, ctx.reason);
+      } else {
+        answer(ctx);
+      }
+      return;
+    case step_result::waiting:
+      if (!ack && ctx.in->method() == "INVITE" && !ctx.trying_sent) {
+        layer_.respond(ctx.server, 100, sip::build_response(*ctx.in, 100));
+        ctx.trying_sent = true;
+      }
+      resolve(std::move(ctx));
+      return;
+    default:
+      if (ack) {
+        relay_ack(ctx);
+      } else {
+        forward(ctx);
+      }
+  }
+}
+
+void proxy_core::resolve(request_context ctx) {
   if (!resolver_) {
-    ctx.respond(503, "Service Unavailable (cannot resolve " + ctx.resolve_uri + ")");
-    if (ctx.server) answer(ctx);
+    ctx.resolved.emplace();  // nothing resolves: resolve_next_hop answers 503
+    go_on(ctx, run_request_path(ctx, env_));
     return;
   }
   std::string uri = ctx.resolve_uri;
   auto pending = std::make_shared<request_context>(std::move(ctx));
   boost::asio::co_spawn(
       resolver_->get_executor(), dns::resolve_sip_uri(*resolver_, uri),
-      [this, pending, next = std::move(next), uri](std::exception_ptr e, dns::sip_resolution r) {
+      [this, pending, uri](std::exception_ptr e, dns::sip_resolution r) {
         request_context& c = *pending;
+        std::vector<transport::peer>& hops = c.resolved.emplace();
         if (e || r.targets.empty()) {
           log::interaction("{} {}: cannot resolve {}: {}", c.in->method(), c.in->request_uri(), uri,
                            e ? "internal error" : r.error_text);
-          c.respond(503, "Service Unavailable (cannot resolve " + uri + ")");
-          if (c.server) answer(c);
-          return;
+        } else {
+          // Every target, in the order RFC 3263 §4.3 tries them; cached for the least TTL.
+          std::uint32_t ttl = r.targets.front().ttl;
+          for (const dns::sip_target& t : r.targets) {
+            transport::peer hop;
+            hop.proto = t.transport == dns::sip_transport::tls   ? transport::protocol::tls
+                        : t.transport == dns::sip_transport::tcp ? transport::protocol::tcp
+                                                                 : transport::protocol::udp;
+            hop.address = transport::normalize(t.address);
+            hop.port = t.port;
+            hops.push_back(hop);
+            ttl = std::min(ttl, t.ttl);
+          }
+          if (auto u = sip::parse_uri(uri)) {
+            env_.hosts.cache_hops(routing::host_table::hop_key(*u), hops,
+                                  routing::host_table::clock::now() +
+                                      std::chrono::seconds(std::max<std::uint32_t>(ttl, 1)));
+          }
         }
-        // Every target, in the order RFC 3263 §4.3 tries them; cached for the least TTL.
-        std::vector<transport::peer> hops;
-        std::uint32_t ttl = r.targets.front().ttl;
-        for (const dns::sip_target& t : r.targets) {
-          transport::peer hop;
-          hop.proto = t.transport == dns::sip_transport::tls   ? transport::protocol::tls
-                      : t.transport == dns::sip_transport::tcp ? transport::protocol::tcp
-                                                               : transport::protocol::udp;
-          hop.address = transport::normalize(t.address);
-          hop.port = t.port;
-          hops.push_back(hop);
-          ttl = std::min(ttl, t.ttl);
-        }
-        if (auto u = sip::parse_uri(uri)) {
-          env_.hosts.cache_hops(routing::host_table::hop_key(*u), hops,
-                                routing::host_table::clock::now() +
-                                    std::chrono::seconds(std::max<std::uint32_t>(ttl, 1)));
-        }
-        c.next_hop = hops.front();
-        c.alternatives.assign(hops.begin() + 1, hops.end());
-        c.target_pair = env_.servers.pair_at(c.next_hop->address, c.next_hop->port);
-        next(c);
+        go_on(c, run_request_path(c, env_));
       });
 }
 
@@ -325,17 +333,9 @@ void proxy_core::on_ack(const sip::message_ptr& ack, const transport::peer& from
   ctx.in = ack;
   ctx.out = ack->derive();
   ctx.from = from;
-  bool done = run_request_path(ctx, env_) == step_result::done;
+  step_result r = run_request_path(ctx, env_);
   account(ctx);
-  if (done) {
-    log::interaction("ACK from {} dropped: {} {}", from, ctx.status, ctx.reason);
-    return;
-  }
-  if (!ctx.next_hop) {
-    resolve_then(std::move(ctx), [this](request_context& c) { relay_ack(c); });
-    return;
-  }
-  relay_ack(ctx);
+  go_on(ctx, r);
 }
 
 void proxy_core::relay_ack(request_context& ctx) {
@@ -436,7 +436,7 @@ void proxy_core::register_then_relay(response_context& rc, txn::txn_id client,
   registrar::cap_expires(*response,
                          static_cast<std::uint32_t>(env_.settings.registrar_default_timeout));
   // The pair that accepted a DN's registration serves that DN: in-dialog requests whose
-  // own pair is gone find it by the DN (decide_target).
+  // own pair is gone find it by the DN (route_dialog_by_session_or_dn).
   if (rc.pair && !env_.settings.standalone()) {
     if (auto u = sip::parse_uri(reg.aor); u && !safe_dn(u->user).empty())
       env_.sessions.record(routing::dn_session_key(safe_dn(u->user)), *rc.pair);

@@ -77,9 +77,12 @@ class proxy_core : public txn::transaction_user {
   // route parameters) and logs a forged route, at most once a second.
   void account(const request_context& ctx);
   void forward(request_context& ctx);
-  // Resolves ctx.resolve_uri (RFC 3263, cached by TTL), then calls `next`; answers 503
-  // when it does not resolve.
-  void resolve_then(request_context ctx, std::function<void(request_context&)> next);
+  // What the request path said of a request (an ACK when ctx.server is 0): answer it
+  // (an ACK is dropped), wait for DNS, or forward it.
+  void go_on(request_context& ctx, step_result r);
+  // The event resolve_next_hop waits for: resolves ctx.resolve_uri (RFC 3263, cached by
+  // TTL), then resumes the request path where it waited.
+  void resolve(request_context ctx);
   void relay_ack(request_context& ctx);
   // A 2xx to an initial INVITE establishes a dialog, a 2xx to a BYE ends one.
   void note_dialog(const response_context& rc, const sip::message& response);

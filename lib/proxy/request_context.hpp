@@ -61,8 +61,13 @@ struct request_context {
   // The decision.
   std::optional<transport::peer> next_hop;
   // A next hop named by a host name not yet resolved: the URI to resolve (RFC 3263)
-  // before forwarding.
+  // before forwarding (resolve_next_hop waits for it).
   std::string resolve_uri;
+  // What DNS gave for resolve_uri, in the order to try them (empty: it did not resolve);
+  // the core sets it before it resumes the path at resolve_next_hop.
+  std::optional<std::vector<transport::peer>> resolved;
+  // The step of the request path that answered `waiting`: where the path resumes.
+  std::size_t waiting_at = 0;
   // The other targets DNS gave for next_hop's name, in the order to try them when it
   // answers 503 or cannot be reached (RFC 3263 §4.3).
   std::vector<transport::peer> alternatives;
@@ -81,6 +86,12 @@ struct request_context {
   bool oversized = false;     // refused by check_field_lengths (counted)
   std::string extra_headers;  // whole header lines, CRLF-terminated
 
+  // A SIP Server, a Feature Server, or an instance of the pool towards an endpoint whose
+  // flow it holds sent it: its Route and Request-URI are followed, not checked.
+  bool trusted() const {
+    return source_pair != nullptr || from_feature_server || (from_pool_peer && rr_flow);
+  }
+
   void respond(int code, std::string why = {}, std::string extra = {}) {
     status = code;
     reason = std::move(why);
@@ -88,6 +99,12 @@ struct request_context {
   }
 };
 
-enum class step_result { next, done };
+// What a step says (the shape of reSIProcate repro's processors).
+enum class step_result {
+  next,     // go on with the next step (a routing rule: this rule does not apply)
+  routed,   // a routing rule chose the target: the other rules are skipped
+  done,     // a response was set: the path ends
+  waiting,  // waiting for an event (DNS): the core resumes the path at this step
+};
 
 }  // namespace sipproxy::proxy

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iterator>
 
 #include "proxy/proxy_env.hpp"
 #include "proxy/request_context.hpp"
@@ -38,15 +39,59 @@ step_result check_loop(request_context& ctx, const proxy_env& env);
 step_result check_proxy_require(request_context& ctx, const proxy_env& env);
 // §16.4: strict-route fix-up, our own Route entries removed (and what they said kept).
 step_result preprocess_route(request_context& ctx, const proxy_env& env);
-// §16.5 and the seed's routing: where the request goes, or why it does not.
+// §16.5 and the seed's routing: runs routing_rules (below) until one decides.
 step_result decide_target(request_context& ctx, const proxy_env& env);
 // RFC 5630: a sips: request, or one that came over TLS, is not sent on in clear to an
 // endpoint → 480 (TLS targets among the AOR's contacts are kept).
 step_result check_tls_target(request_context& ctx, const proxy_env& env);
 // max-registrations-per-aor: a REGISTER that would bind more contacts → 403.
 step_result check_registration_limit(request_context& ctx, const proxy_env& env);
+// RFC 3263: a next hop named by a host name waits for DNS; 503 when it does not resolve.
+step_result resolve_next_hop(request_context& ctx, const proxy_env& env);
+
+// The routing rules (decide_target). Each either does not apply (next), chooses the
+// target (routed), or answers (done); the first that does not pass decides.
+//
+// A Route left after ours: its next hop; from an endpoint only to a SIP Server, a Feature
+// Server or an instance of the pool (else 403).
+step_result follow_route(request_context& ctx, const proxy_env& env);
+// OPTIONS addressed to the proxy: 200, or 503 while draining or overloaded.
+step_result answer_options(request_context& ctx, const proxy_env& env);
+// From a SIP Server, a Feature Server or a pool peer: the registered contacts of the
+// Request-URI (forked, RFC 3261 §16.6), its flow, or the Request-URI itself; 480 / 503.
+step_result route_to_endpoint(request_context& ctx, const proxy_env& env);
+// Within a dialog with a Feature Server (our signed `fs` Record-Route): to that Feature
+// Server only (else 403).
+step_result route_feature_server_dialog(request_context& ctx, const proxy_env& env);
+// Within a dialog we record-routed: the member of the pair it was set up with.
+step_result route_recorded_dialog(request_context& ctx, const proxy_env& env);
+// Cluster, within a dialog whose recorded pair is not configured here: the pair of its
+// session, else of its DN; 481 when neither.
+step_result route_dialog_by_session_or_dn(request_context& ctx, const proxy_env& env);
+// A registered endpoint's message-summary SUBSCRIBE (MWI): a live Feature Server; 489 / 503.
+step_result route_message_summary(request_context& ctx, const proxy_env& env);
+// A REGISTER: notes the address-of-record it registers (never decides).
+step_result note_registered_aor(request_context& ctx, const proxy_env& env);
+// Standalone: serving-sipserver's member (503 when it has none).
+step_result route_standalone(request_context& ctx, const proxy_env& env);
+// Cluster: the pair of a related session, else the load balancer's pick (503 when none).
+step_result route_cluster(request_context& ctx, const proxy_env& env);
 
 using step = step_result (*)(request_context&, const proxy_env&);
+
+// Where a request from an endpoint or a server goes, in order. A reader sees every rule here.
+inline constexpr step routing_rules[] = {
+    follow_route,                   // Route after ours: its next hop; 403 for open relay
+    answer_options,                 // OPTIONS to us: 200 / 503
+    route_to_endpoint,              // from a server: the contacts (forking), flow, or R-URI
+    route_feature_server_dialog,    // `fs` Record-Route: its Feature Server; 403
+    route_recorded_dialog,          // our Record-Route: the pair's member it was set up with
+    route_dialog_by_session_or_dn,  // that pair gone: session's pair, DN's pair; 481
+    route_message_summary,          // MWI SUBSCRIBE: a Feature Server; 489 / 503
+    note_registered_aor,            // REGISTER: its address-of-record
+    route_standalone,               // serving-sipserver; 503
+    route_cluster,                  // session affinity, else the load balancer; 503
+};
 
 // The request path, in order. A reader sees the whole of it here.
 inline constexpr step request_path[] = {
@@ -58,15 +103,20 @@ inline constexpr step request_path[] = {
     check_loop,                // 482
     check_proxy_require,       // 420
     preprocess_route,          // strict routing, our Route removed
-    decide_target,             // SIP Server member, Request-URI, Route; 403 / 503 / 200
+    decide_target,             // routing_rules: the next hop or a name; 403 / 480 / 481 / 503 ...
     check_tls_target,          // 480: sips: or came over TLS, endpoint only in clear
     check_registration_limit,  // 403 above max-registrations-per-aor
+    resolve_next_hop,          // waiting for DNS; 503 when the name does not resolve
 };
 
-// Runs the path; step_result::done when a step set a response.
+// Runs the path from step `ctx.waiting_at` (0: the start; a core resumes a request that
+// waited there). `waiting`: ctx.waiting_at is the step to resume once its event came.
 inline step_result run_request_path(request_context& ctx, const proxy_env& env) {
-  for (step s : request_path) {
-    if (s(ctx, env) == step_result::done) return step_result::done;
+  for (std::size_t i = ctx.waiting_at; i < std::size(request_path); ++i) {
+    step_result r = request_path[i](ctx, env);
+    if (r == step_result::next) continue;
+    if (r == step_result::waiting) ctx.waiting_at = i;
+    return r;
   }
   return step_result::next;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "log/logger.hpp"
+#include "manual_clock.hpp"
 #include "sip/parser.hpp"
 #include "sip/via.hpp"
 #include "transport/peer.hpp"
@@ -150,16 +151,7 @@ class layer_test : public ::testing::Test {
 
   // Moves the manual clock forward by `d`, firing every timer on the way at its own
   // deadline, as the Asio driver would.
-  void advance(timer_queue::duration d) {
-    timer_queue::time_point target = now + d;
-    for (;;) {
-      auto next = timers.next_deadline();
-      if (!next || *next > target) break;
-      if (*next > now) now = *next;
-      timers.run_due();
-    }
-    now = target;
-  }
+  void advance(timer_queue::duration d) { advance_clock(timers, now, d); }
 
   std::size_t sent_count() const { return sender.sent.size(); }
   const fake_sender::record& last_sent() const { return sender.sent.back(); }
