@@ -143,9 +143,11 @@ struct proxy_world {
         selector(servers, settings.geo_location),
         pool(pool_of(settings)) {
     std::vector<routing::member> fs;
-    for (const auto& configured : settings.feature_servers) {
+    for (const auto& entry : settings.feature_servers) {
+      const std::string& configured = entry.address;
       routing::member m;
       m.configured = configured;
+      m.geo_location = entry.geo_location;
       auto colon = configured.rfind(':');
       m.address = peer_at(configured.substr(0, colon),
                           static_cast<std::uint16_t>(std::stoi(configured.substr(colon + 1))));
