@@ -14,7 +14,7 @@ mode=all
 case "${1:-}" in --build-only | --no-build) mode=$1 && shift ;; esac
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"sip_message stream_framer deployment mgmt_protocol request_path"}
+targets=${*:-"sip_message stream_framer deployment mgmt_protocol request_path parser_differential"}
 if [ "$mode" != --no-build ]; then
   launcher=""
   command -v ccache >/dev/null 2>&1 && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
@@ -48,7 +48,12 @@ fuzz_one() {
   cp tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true
   cp tests/fuzz/regressions/"$t"/* "$work"/ 2>/dev/null || true
   rm -f "$work"/README
-  case $t in sip_message | stream_framer) seed_torture "$work" ;; esac
+  # parser_differential reads SIP messages: the sip_message corpus and regressions too.
+  if [ "$t" = parser_differential ]; then
+    cp tests/fuzz/corpus/sip_message/* tests/fuzz/regressions/sip_message/* "$work"/ 2>/dev/null ||
+      true
+  fi
+  case $t in sip_message | stream_framer | parser_differential) seed_torture "$work" ;; esac
   bin=build-fuzz/bin/${t}_fuzz
   opts="-max_len=131072 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$findings/"
   echo "== fuzz $t: replay $(ls "$work" | wc -l) inputs"

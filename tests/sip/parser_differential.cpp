@@ -1,0 +1,378 @@
+#include "sip/parser_differential.hpp"
+
+#include <array>
+#include <charconv>
+
+#include "sip/header_id.hpp"
+#include "sip/osip_oracle.hpp"
+#include "sip/text.hpp"
+
+namespace sipproxy::sip {
+
+namespace {
+
+// ---- Reading the raw bytes, independently of both parsers, for the evidence a row
+// ---- checks before it explains a disagreement.
+
+struct raw_field {
+  header_id id;
+  std::string_view name;
+  std::string_view value;  // may hold folded lines
+};
+
+struct raw_message {
+  std::string_view start_line;
+  std::vector<raw_field> fields;
+  std::string_view body;
+};
+
+raw_message split(std::string_view text) {
+  raw_message out;
+  while (!text.empty() && (text.front() == '\r' || text.front() == '\n')) text.remove_prefix(1);
+  std::size_t crlf = text.find("\r\n\r\n");
+  std::size_t lf = text.find("\n\n");
+  std::size_t head_end = text.size();
+  std::size_t body_start = text.size();
+  if (crlf != text.npos && (lf == text.npos || crlf + 2 <= lf)) {
+    head_end = crlf;
+    body_start = crlf + 4;
+  } else if (lf != text.npos) {
+    head_end = lf;
+    body_start = lf + 2;
+  }
+  std::string_view head = text.substr(0, head_end);
+  out.body = text.substr(body_start);
+  std::size_t pos = 0;
+  bool first = true;
+  while (pos < head.size()) {
+    std::size_t end = head.find('\n', pos);
+    if (end == head.npos) end = head.size();
+    std::string_view line = head.substr(pos, end - pos);
+    pos = end + 1;
+    if (first) {
+      out.start_line = trim(line);
+      first = false;
+    } else if (!line.empty() && is_wsp(line.front()) && !out.fields.empty()) {
+      raw_field& f = out.fields.back();
+      f.value = std::string_view(f.value.data(), line.data() + line.size() - f.value.data());
+    } else {
+      std::size_t colon = line.find(':');
+      std::string_view name = trim(line.substr(0, colon));
+      std::string_view value = colon == line.npos ? std::string_view{} : line.substr(colon + 1);
+      out.fields.push_back({lookup_header(name), name, value});
+    }
+  }
+  return out;
+}
+
+std::size_t count_fields(const raw_message& m, header_id id) {
+  std::size_t n = 0;
+  for (const auto& f : m.fields) n += f.id == id;
+  return n;
+}
+
+// The entries of a comma-separated list, as the grammar's "*(COMMA x)" reads it.
+std::vector<std::string_view> entries(std::string_view value) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t comma = find_unquoted(value, ',', start);
+    out.push_back(trim(value.substr(start, comma == value.npos ? value.npos : comma - start)));
+    if (comma == value.npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// The message with every header field our proxy does not act on (header_id::other) left
+// out, byte for byte otherwise.
+std::string without_unused_headers(std::string_view bytes) {
+  raw_message m = split(bytes);
+  std::string out(m.start_line);
+  out += "\r\n";
+  for (const auto& f : m.fields) {
+    if (f.id == header_id::other) continue;
+    out.append(f.name).append(":").append(f.value);
+    if (out.back() != '\r') out += "\r";
+    out += "\n";
+  }
+  out += "\r\n";
+  out.append(m.body);
+  return out;
+}
+
+std::string show(const std::optional<unsigned long>& n) {
+  return n ? std::to_string(*n) : "<none>";
+}
+
+std::string show(const std::vector<routing_uri>& routes) {
+  std::string out = "[";
+  for (const auto& r : routes) out += (out.size() > 1 ? ", " : "") + r;
+  return out + "]";
+}
+
+void differ(std::vector<field_disagreement>& out, std::string field, std::string ours,
+            std::string osip) {
+  if (ours != osip) out.push_back({std::move(field), std::move(ours), std::move(osip)});
+}
+
+std::vector<field_disagreement> compare_fields(const routing_fields& a, const routing_fields& b) {
+  std::vector<field_disagreement> out;
+  differ(out, "kind", a.request ? "request" : "response", b.request ? "request" : "response");
+  if (a.request != b.request) return out;
+  differ(out, "method", a.method, b.method);
+  differ(out, "request_uri", a.request_uri, b.request_uri);
+  differ(out, "status", std::to_string(a.status), std::to_string(b.status));
+  differ(out, "via", a.has_via ? "present" : "absent", b.has_via ? "present" : "absent");
+  differ(out, "via_transport", a.via_transport, b.via_transport);
+  differ(out, "via_host", a.via_host, b.via_host);
+  differ(out, "via_port", std::to_string(a.via_port), std::to_string(b.via_port));
+  differ(out, "via_branch", a.via_branch, b.via_branch);
+  differ(out, "call_id", a.call_id, b.call_id);
+  differ(out, "cseq_number", show(a.cseq_number), show(b.cseq_number));
+  differ(out, "cseq_method", a.cseq_method, b.cseq_method);
+  differ(out, "from_tag", a.from_tag, b.from_tag);
+  differ(out, "to_tag", a.to_tag, b.to_tag);
+  differ(out, "content_length", show(a.content_length), show(b.content_length));
+  differ(out, "routes", show(a.routes), show(b.routes));
+  return out;
+}
+
+// ---- The rows. Each one checks our verdict and, where it can, evidence from libosip2's
+// ---- reading or the raw bytes, so that a row cannot hide a bug of ours behind a reason.
+
+bool we_refuse(const differential& d, std::string_view reason_start) {
+  return !d.ours_accepts && d.osip && d.ours.msg &&
+         std::string_view(d.ours.error_reason).starts_with(reason_start);
+}
+
+constexpr unsigned long max_cseq = 0x7fffffffUL;  // RFC 3261 §8.1.1.5: less than 2**31
+
+bool missing_mandatory(const differential& d, const field_disagreement&) {
+  if (!d.ours.msg || !d.ours.msg->is_request()) return false;
+  const routing_fields& o = *d.osip;
+  return (we_refuse(d, "Missing Via header") && !o.has_via) ||
+         (we_refuse(d, "Missing From header") && !o.has_from) ||
+         (we_refuse(d, "Missing To header") && !o.has_to) ||
+         (we_refuse(d, "Missing Call-ID header") && o.call_id.empty()) ||
+         (we_refuse(d, "Missing CSeq header") && !o.cseq_number);
+}
+
+bool response_missing_header(const differential& d, const field_disagreement&) {
+  if (!we_refuse(d, "Malformed response")) return false;
+  const routing_fields& o = *d.osip;
+  return !o.has_via || o.call_id.empty() || !o.cseq_number || *o.cseq_number > max_cseq ||
+         o.cseq_method.empty();
+}
+
+bool empty_call_id(const differential& d, const field_disagreement&) {
+  return we_refuse(d, "Empty Call-ID header") && trim(d.osip->call_id).empty();
+}
+
+bool repeated_single_header(const differential& d, const field_disagreement&) {
+  raw_message m = split(d.bytes);
+  return (we_refuse(d, "Multiple Call-ID headers") && count_fields(m, header_id::call_id) > 1) ||
+         (we_refuse(d, "Multiple CSeq headers") && count_fields(m, header_id::cseq) > 1) ||
+         (we_refuse(d, "Multiple From headers") && count_fields(m, header_id::from) > 1) ||
+         (we_refuse(d, "Multiple To headers") && count_fields(m, header_id::to) > 1);
+}
+
+bool cseq_method_mismatch(const differential& d, const field_disagreement&) {
+  return we_refuse(d, "CSeq method does not match") && d.osip->cseq_method != d.osip->method;
+}
+
+bool cseq_out_of_range(const differential& d, const field_disagreement&) {
+  return we_refuse(d, "Malformed CSeq header") &&
+         (!d.osip->cseq_number || *d.osip->cseq_number > max_cseq);
+}
+
+bool max_forwards_out_of_range(const differential& d, const field_disagreement&) {
+  if (!we_refuse(d, "Malformed Max-Forwards header")) return false;
+  for (const auto& f : split(d.bytes).fields) {
+    if (f.id != header_id::max_forwards) continue;
+    std::string_view v = trim(f.value);
+    unsigned n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (!all_digits(v) || ec != std::errc{} || n > 255) return true;
+  }
+  return false;
+}
+
+bool content_length_not_a_length(const differential& d, const field_disagreement&) {
+  return we_refuse(d, "Malformed Content-Length header") &&
+         (!d.osip->content_length || *d.osip->content_length > 0x7fffffffUL);
+}
+
+bool too_many_header_fields(const differential& d, const field_disagreement&) {
+  if (!we_refuse(d, "Too many header fields")) return false;
+  std::size_t n = 0;
+  for (const auto& f : split(d.bytes).fields)
+    n += is_split_list(f.id) ? entries(f.value).size() : 1;
+  return n > parse_limits{}.max_headers;
+}
+
+bool empty_list_entry(const differential& d, const field_disagreement&) {
+  if (!we_refuse(d, "Empty entry in ")) return false;
+  for (const auto& f : split(d.bytes).fields) {
+    if (!is_split_list(f.id)) continue;
+    for (auto e : entries(f.value)) {
+      if (e.empty()) return true;
+    }
+  }
+  return false;
+}
+
+bool unsupported_version(const differential& d, const field_disagreement&) {
+  return d.ours.msg && d.ours.error_status == 505 && d.osip &&
+         !iequals(d.ours.msg->version(), "SIP/2.0");
+}
+
+bool status_not_three_digits(const differential& d, const field_disagreement&) {
+  if (d.ours.msg || !d.osip || d.osip->request) return false;
+  raw_message m = split(d.bytes);
+  std::string_view line = m.start_line;
+  std::size_t sp = line.find(' ');
+  if (sp == line.npos) return false;
+  std::string_view code = line.substr(sp + 1);
+  code = code.substr(0, code.find(' '));
+  return code.size() != 3 || !all_digits(code) || code < "100" || code > "699";
+}
+
+bool top_via_unparseable(const differential& d, const field_disagreement&) {
+  return d.ours_accepts && !d.osip && d.ours.msg->first(header_id::via) &&
+         fields_of(*d.ours.msg).via_transport == "<unparseable>";
+}
+
+bool refuses_unused_header(const differential& d, const field_disagreement&) {
+  if (!d.ours_accepts || d.osip) return false;
+  std::string reduced = without_unused_headers(d.bytes);
+  auto osip = osip_fields(reduced);
+  auto ours = parse(reduced);
+  if (!osip || !ours.msg || ours.error_status != 0) return false;
+  return compare_fields(fields_of(*ours.msg), *osip).empty() &&
+         compare_fields(fields_of(*d.ours.msg), *osip).empty();
+}
+
+constexpr std::array table{
+    known_disagreement{
+        "missing-mandatory-header", "acceptance", "400 Missing <header> header",
+        "accepts: it parses syntax and leaves presence to its caller",
+        "RFC 3261 §8.1.1: a request carries To, From, CSeq, Call-ID, Max-Forwards and Via; "
+        "§16.3 step 1: the proxy needs them well-formed",
+        missing_mandatory},
+    known_disagreement{"response-missing-header", "acceptance", "400 Malformed response",
+                       "accepts a response without a Via, Call-ID or usable CSeq",
+                       "RFC 3261 §8.2.6.2: a response copies Via, From, To, Call-ID and CSeq; "
+                       "§16.7 routes it by its top Via",
+                       response_missing_header},
+    known_disagreement{"empty-call-id", "acceptance", "400 Empty Call-ID header",
+                       "accepts, Call-ID empty",
+                       "RFC 3261 §25.1: callid = word [\"@\" word], word = 1*(...)",
+                       empty_call_id},
+    known_disagreement{"repeated-single-header", "acceptance",
+                       "400 Multiple Call-ID / CSeq / From / To headers",
+                       "accepts and keeps one of them",
+                       "RFC 3261 §7.3.1: only headers defined as comma-separated lists may "
+                       "appear more than once; Call-ID, CSeq, From, To are not (§20)",
+                       repeated_single_header},
+    known_disagreement{"cseq-method-mismatch", "acceptance",
+                       "400 CSeq method does not match Request-Line", "accepts",
+                       "RFC 3261 §8.1.1.5: the CSeq method MUST match the request's method",
+                       cseq_method_mismatch},
+    known_disagreement{"cseq-out-of-range", "acceptance", "400 Malformed CSeq header",
+                       "accepts a sequence number of 2**31 or more",
+                       "RFC 3261 §8.1.1.5: the sequence number MUST be less than 2**31; "
+                       "RFC 4475 §3.1.2.4",
+                       cseq_out_of_range},
+    known_disagreement{"max-forwards-out-of-range", "acceptance",
+                       "400 Malformed Max-Forwards header",
+                       "accepts: it does not read Max-Forwards",
+                       "RFC 3261 §20.22: an integer 0-255; §25.1: 1*DIGIT; RFC 4475 §3.1.2.4",
+                       max_forwards_out_of_range},
+    known_disagreement{"content-length-not-a-length", "acceptance",
+                       "400 Malformed Content-Length header",
+                       "accepts a negative or overflowing Content-Length",
+                       "RFC 3261 §20.14, §25.1: Content-Length = 1*DIGIT; RFC 4475 §3.1.2.4, "
+                       "§3.1.2.6",
+                       content_length_not_a_length},
+    known_disagreement{"too-many-header-fields", "acceptance", "400 Too many header fields",
+                       "accepts any number",
+                       "ours by design: parse_limits caps a message at 256 header entries; "
+                       "RFC 3261 §26.1.5 lets an element bound what one message may cost",
+                       too_many_header_fields},
+    known_disagreement{"empty-list-entry", "acceptance",
+                       "400 Empty entry in Via / Route / Record-Route header",
+                       "accepts and skips the empty entry",
+                       "RFC 3261 §25.1: Via = ... via-parm *(COMMA via-parm): no empty "
+                       "elements (likewise Route, Record-Route)",
+                       empty_list_entry},
+    known_disagreement{"unsupported-version", "acceptance", "505 Version Not Supported",
+                       "accepts any SIP/x.y",
+                       "RFC 3261 §21.5.6 (505); RFC 4475 §3.3.7: a proxy answers an unknown version with 505",
+                       unsupported_version},
+    known_disagreement{"status-not-three-digits", "acceptance", "drops (not a status line)",
+                       "accepts a status code that is not three digits",
+                       "RFC 3261 §25.1: Status-Code = 3DIGIT; RFC 4475 §3.1.2.19",
+                       status_not_three_digits},
+    known_disagreement{"top-via-unparseable", "acceptance",
+                       "parser accepts; the proxy's validation drops it (same outcome)",
+                       "rejects the message",
+                       "RFC 3261 §16.3 step 1 and §18.2.1: a request whose top Via cannot be "
+                       "read cannot be answered; both end in no answer",
+                       top_via_unparseable},
+    known_disagreement{"refuses-unused-header", "acceptance",
+                       "accepts; forwards the header untouched",
+                       "rejects the whole message over a header the proxy does not act on "
+                       "(it accepts the message without it, with the same routing fields)",
+                       "RFC 3261 §16.3 step 1: components not used SHOULD be ignored and "
+                       "remain unchanged when forwarded",
+                       refuses_unused_header},
+};
+
+}  // namespace
+
+differential compare_parsers(std::string_view bytes) {
+  differential d;
+  d.bytes = std::string(bytes);
+  d.ours = parse(d.bytes);
+  d.ours_accepts = d.ours.msg && d.ours.error_status == 0;
+  d.osip = osip_fields(bytes);
+  auto verdict = [](bool accepts) { return accepts ? "accept" : "reject"; };
+  if (d.ours_accepts != d.osip.has_value()) {
+    std::string ours = verdict(d.ours_accepts);
+    if (!d.ours.msg) ours += " (drop)";
+    if (d.ours.error_status != 0)
+      ours += " (" + std::to_string(d.ours.error_status) + " " + d.ours.error_reason + ")";
+    d.disagreements.push_back({"acceptance", ours, verdict(d.osip.has_value())});
+    return d;
+  }
+  if (d.ours_accepts) d.disagreements = compare_fields(fields_of(*d.ours.msg), *d.osip);
+  return d;
+}
+
+std::span<const known_disagreement> known_disagreements() {
+  return table;
+}
+
+const known_disagreement* classify(const differential& d, const field_disagreement& f) {
+  for (const auto& row : table) {
+    if (row.field == f.field && row.matches(d, f)) return &row;
+  }
+  return nullptr;
+}
+
+std::string describe(const differential& d, const field_disagreement& f) {
+  std::string start = d.bytes.substr(0, d.bytes.find('\n'));
+  return f.field + ": ours '" + f.ours + "', libosip2 '" + f.osip + "' (message starting '" +
+         start + "')";
+}
+
+}  // namespace sipproxy::sip
