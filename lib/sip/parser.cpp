@@ -188,6 +188,17 @@ parse_result parse(std::string bytes, const parse_limits& limits) {
   std::size_t nul = head.find('\0');
   if (nul != std::string_view::npos && nul < head.find('\n')) return result;
   if (nul != std::string_view::npos) fail(result, "NUL byte in the header section");
+  // A CR belongs to a CRLF line end. A bare one inside the header section is in no rule of
+  // RFC 3261 §25.1, and a next hop may read it as the end of a line where we did not:
+  // refuse it rather than forward it.
+  std::string_view head_and_end = text.substr(0, body_start);
+  for (std::size_t cr = head_and_end.find('\r'); cr != std::string_view::npos;
+       cr = head_and_end.find('\r', cr + 1)) {
+    if (cr + 1 < head_and_end.size() && head_and_end[cr + 1] != '\n') {
+      fail(result, "Bare CR in the header section");
+      break;
+    }
+  }
 
   line_cursor lines{head};
   if (!parse_start_line(lines.next(), *msg, result)) return result;

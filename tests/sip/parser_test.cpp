@@ -324,6 +324,24 @@ TEST(parser, nul_in_a_header_is_400) {
   EXPECT_EQ(r.error_reason, "NUL byte in the header section");
 }
 
+TEST(parser, bare_cr_in_a_header_is_400) {
+  // Found by the differential check against libosip2: a CR not followed by LF inside a
+  // value was kept, and forwarded (tests/fuzz/regressions/sip_message/bare-cr-*).
+  for (const char* line : {"Subject: a@b\r\x1b\r\n", "Subject: a\rb\r\n", "X-A: 1\r\r\n"}) {
+    SCOPED_TRACE(line);
+    auto r = parse(options_with(line));
+    ASSERT_TRUE(r.msg);
+    EXPECT_EQ(r.error_status, 400);
+    EXPECT_EQ(r.error_reason, "Bare CR in the header section");
+  }
+}
+
+TEST(parser, cr_before_lf_is_a_line_end_not_a_bare_cr) {
+  auto r = parse(options_with("Subject: a\r\n"));
+  ASSERT_TRUE(r.msg);
+  EXPECT_EQ(r.error_status, 0) << r.error_reason;
+}
+
 TEST(parser, nul_on_the_start_line_drops_the_message) {
   static const char start[] = "OPTIONS sip:a\0b@y SIP/2.0\r\n";
   std::string text =

@@ -90,8 +90,11 @@ routing_fields fields_of(const message& m) {
   }
   f.from_tag = std::string(tag_of(m.value(header_id::from)));
   f.to_tag = std::string(tag_of(m.value(header_id::to)));
+  // Without the header, a datagram's body runs to its end (RFC 3261 §18.3).
   if (const header* cl = m.first(header_id::content_length)) {
     if (auto n = parse_uint(cl->value, 0x7fffffffu)) f.content_length = *n;
+  } else {
+    f.content_length = m.body().size();
   }
   for (const auto& h : m.headers()) {
     if (h.id != header_id::route) continue;

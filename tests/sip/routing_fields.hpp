@@ -36,7 +36,9 @@ struct routing_fields {
   std::string cseq_method;
   std::string from_tag;
   std::string to_tag;
-  std::optional<unsigned long> content_length;  // nullopt when there is no header
+  // The body length the message declares; without a Content-Length header, ours is the
+  // body's size (the rest of the datagram). nullopt when not a number.
+  std::optional<unsigned long> content_length;
   std::vector<routing_uri> routes;              // every Route entry, top first
 };
 
