@@ -46,7 +46,9 @@ bool looks_like_uri(std::string_view uri) {
   std::string_view scheme = uri_scheme(uri);
   if (scheme.empty() || scheme.size() + 1 == uri.size()) return false;
   for (char c : uri) {
-    if (c == '<' || c == '>' || c == '"' || static_cast<unsigned char>(c) <= ' ') return false;
+    // Octets outside US-ASCII are %HH escaped in a URI (§19.1.2, §25.1).
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '<' || c == '>' || c == '"' || u <= ' ' || u >= 0x7f) return false;
   }
   return true;
 }
@@ -130,6 +132,44 @@ bool add_header(message& msg, std::string_view name, std::string_view value, par
   return true;
 }
 
+// RFC 3261 §25.1: callid = word [ "@" word ], word = 1*(alphanum / "-" / "." / "!" / "%" /
+// "*" / "_" / "+" / "`" / "'" / "~" / "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" /
+// "[" / "]" / "?" / "{" / "}"). Dialogs and transactions are matched on it: no white
+// space or control octets inside.
+bool is_call_id(std::string_view v) {
+  auto word_char = [](char c) {
+    if (is_token_char(c)) return true;
+    switch (c) {
+      case '(':
+      case ')':
+      case '<':
+      case '>':
+      case ':':
+      case '\\':
+      case '"':
+      case '/':
+      case '[':
+      case ']':
+      case '?':
+      case '{':
+      case '}':
+        return true;
+      default:
+        return false;
+    }
+  };
+  std::size_t at = v.find('@');
+  std::string_view first = v.substr(0, at);
+  std::string_view second = at == std::string_view::npos ? "x" : v.substr(at + 1);
+  if (first.empty() || second.empty()) return false;
+  for (std::string_view word : {first, second}) {
+    for (char c : word) {
+      if (!word_char(c)) return false;
+    }
+  }
+  return true;
+}
+
 void validate_request(const message& msg, parse_result& r) {
   if (msg.count(header_id::via) == 0) return fail(r, "Missing Via header");
   if (msg.count(header_id::from) == 0) return fail(r, "Missing From header");
@@ -141,6 +181,7 @@ void validate_request(const message& msg, parse_result& r) {
   if (msg.count(header_id::from) > 1) return fail(r, "Multiple From headers");
   if (msg.count(header_id::to) > 1) return fail(r, "Multiple To headers");
   if (trim(msg.value(header_id::call_id)).empty()) return fail(r, "Empty Call-ID header");
+  if (!is_call_id(msg.value(header_id::call_id))) return fail(r, "Malformed Call-ID header");
   if (!parse_name_addr(msg.value(header_id::from))) return fail(r, "Malformed From header");
   if (!parse_name_addr(msg.value(header_id::to))) return fail(r, "Malformed To header");
   auto cs = parse_cseq(msg.value(header_id::cseq));

@@ -39,7 +39,9 @@ std::optional<unsigned long> number_of(const char* s) {
 
 routing_uri uri_of(const osip_uri_t* u) {
   if (!u) return "<unparseable>";
-  if (u->host == nullptr) return text(u->scheme) + ":" + text(u->string);
+  std::string scheme = lower_ascii(text(u->scheme));
+  if (scheme != "sip" && scheme != "sips") return scheme + ":...";
+  if (u->host == nullptr) return "<unparseable>";
   unsigned port = 0;
   if (auto p = number_of(u->port)) port = static_cast<unsigned>(*p);
   return make_routing_uri(text(u->scheme), text(u->username), host_of(u->host), port);
@@ -58,16 +60,15 @@ std::optional<routing_fields> osip_fields(std::string_view bytes) {
   std::call_once(initialised, [] {
     parser_init();
     // Its parse errors are our test's data, not news: no trace lines on stderr.
-    osip_trace_initialize_func(TRACE_LEVEL0, [](const char*, int, osip_trace_level_t,
-                                                const char*, va_list) {});
+    osip_trace_initialize_func(TRACE_LEVEL0,
+                               [](const char*, int, osip_trace_level_t, const char*, va_list) {});
     for (int level = TRACE_LEVEL0; level < END_TRACE_LEVEL; ++level)
       osip_trace_disable_level(static_cast<osip_trace_level_t>(level));
   });
   osip_message_t* raw = nullptr;
   if (osip_message_init(&raw) != OSIP_SUCCESS) return std::nullopt;
   osip_message_ptr m(raw);
-  if (osip_message_parse(m.get(), bytes.data(), bytes.size()) != OSIP_SUCCESS)
-    return std::nullopt;
+  if (osip_message_parse(m.get(), bytes.data(), bytes.size()) != OSIP_SUCCESS) return std::nullopt;
 
   routing_fields f;
   f.request = MSG_IS_REQUEST(m.get());

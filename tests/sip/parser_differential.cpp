@@ -8,6 +8,7 @@
 #include "sip/name_addr.hpp"
 #include "sip/osip_oracle.hpp"
 #include "sip/text.hpp"
+#include "sip/uri.hpp"
 
 namespace sipproxy::sip {
 
@@ -20,6 +21,7 @@ struct raw_field {
   header_id id;
   std::string_view name;
   std::string_view value;  // may hold folded lines
+  bool colon = true;       // false: a line without one (value empty, at the line's end)
 };
 
 struct raw_message {
@@ -60,17 +62,11 @@ raw_message split(std::string_view text) {
     } else {
       std::size_t colon = line.find(':');
       std::string_view name = trim(line.substr(0, colon));
-      std::string_view value = colon == line.npos ? std::string_view{} : line.substr(colon + 1);
-      out.fields.push_back({lookup_header(name), name, value});
+      std::string_view value = line.substr(colon == line.npos ? line.size() : colon + 1);
+      out.fields.push_back({lookup_header(name), name, value, colon != line.npos});
     }
   }
   return out;
-}
-
-std::size_t count_fields(const raw_message& m, header_id id) {
-  std::size_t n = 0;
-  for (const auto& f : m.fields) n += f.id == id;
-  return n;
 }
 
 // The entries of a comma-separated list, as the grammar's "*(COMMA x)" reads it.
@@ -94,17 +90,22 @@ bool all_digits(std::string_view s) {
   return true;
 }
 
-// The message reduced to what routing reads: the start line, the Via, Route, Max-Forwards,
-// Call-ID, CSeq and Content-Length fields byte for byte, From and To with their URI and
-// display name replaced (their parameters, the tag among them, kept byte for byte);
-// every other field left out.
+// The message reduced to what routing reads: the start line, the top Via entry, the Route,
+// Max-Forwards, Call-ID, CSeq and Content-Length fields byte for byte, From and To with their URI
+// and display name replaced (their parameters, the tag among them, kept byte for byte); every other
+// field left out.
 std::string without_unused_components(std::string_view bytes) {
   raw_message m = split(bytes);
   std::string out(m.start_line);
   out += "\r\n";
+  bool top_via = true;
   for (const auto& f : m.fields) {
     switch (f.id) {
-      case header_id::via:
+      case header_id::via:  // the top entry only: the proxy reads no other
+        if (!top_via) continue;
+        top_via = false;
+        out.append(f.name).append(": ").append(entries(f.value).front());
+        break;
       case header_id::route:
       case header_id::max_forwards:
       case header_id::call_id:
@@ -200,14 +201,6 @@ bool empty_call_id(const differential& d, const field_disagreement&) {
   return we_refuse(d, "Empty Call-ID header") && trim(d.osip->call_id).empty();
 }
 
-bool repeated_single_header(const differential& d, const field_disagreement&) {
-  raw_message m = split(d.bytes);
-  return (we_refuse(d, "Multiple Call-ID headers") && count_fields(m, header_id::call_id) > 1) ||
-         (we_refuse(d, "Multiple CSeq headers") && count_fields(m, header_id::cseq) > 1) ||
-         (we_refuse(d, "Multiple From headers") && count_fields(m, header_id::from) > 1) ||
-         (we_refuse(d, "Multiple To headers") && count_fields(m, header_id::to) > 1);
-}
-
 bool cseq_method_mismatch(const differential& d, const field_disagreement&) {
   return we_refuse(d, "CSeq method does not match") && d.osip->cseq_method != d.osip->method;
 }
@@ -243,8 +236,8 @@ bool content_length_not_a_length(const differential& d, const field_disagreement
 }
 
 bool content_length_beyond_body(const differential& d, const field_disagreement&) {
-  return we_refuse(d, "Content-Length larger than the message body") &&
-         d.osip->content_length && *d.osip->content_length > split(d.bytes).body.size();
+  return we_refuse(d, "Content-Length larger than the message body") && d.osip->content_length &&
+         *d.osip->content_length > split(d.bytes).body.size();
 }
 
 bool start_line_not_sip(const differential& d, const field_disagreement&) {
@@ -257,8 +250,8 @@ bool start_line_not_sip(const differential& d, const field_disagreement&) {
   while (!text.empty() && (text.front() == '\r' || text.front() == '\n')) text.remove_prefix(1);
   std::string line(text.substr(0, text.find('\n')));
   if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line.find('\0') != line.npos || (!std::regex_match(line, request_line) &&
-                                          !std::regex_match(line, status_line));
+  return line.find('\0') != line.npos ||
+         (!std::regex_match(line, request_line) && !std::regex_match(line, status_line));
 }
 
 bool request_uri_bad_characters(const differential& d, const field_disagreement&) {
@@ -277,14 +270,6 @@ bool header_name_not_token(const differential& d, const field_disagreement&) {
   return false;
 }
 
-bool header_line_without_colon(const differential& d, const field_disagreement&) {
-  if (!we_refuse(d, "Malformed header line")) return false;
-  for (const auto& f : split(d.bytes).fields) {
-    if (f.value.data() == nullptr) return true;
-  }
-  return false;
-}
-
 bool nul_in_header_section(const differential& d, const field_disagreement&) {
   if (!we_refuse(d, "NUL byte in the header section")) return false;
   raw_message m = split(d.bytes);
@@ -295,7 +280,9 @@ bool nul_in_header_section(const differential& d, const field_disagreement&) {
 }
 
 bool bare_cr_in_header_section(const differential& d, const field_disagreement&) {
-  if (!we_refuse(d, "Bare CR in the header section")) return false;
+  // Whatever our reason (a bare CR on the start line is a Malformed Request-Line), libosip2
+  // reads the CR as a line end.
+  if (d.ours_accepts || !d.osip || !d.ours.msg) return false;
   raw_message m = split(d.bytes);
   std::string_view head(m.start_line.data(), m.body.data() - m.start_line.data());
   for (std::size_t cr = head.find('\r'); cr != head.npos; cr = head.find('\r', cr + 1)) {
@@ -326,17 +313,6 @@ bool empty_list_entry(const differential& d, const field_disagreement&) {
 bool unsupported_version(const differential& d, const field_disagreement&) {
   return d.ours.msg && d.ours.error_status == 505 && d.osip &&
          !iequals(d.ours.msg->version(), "SIP/2.0");
-}
-
-bool status_not_three_digits(const differential& d, const field_disagreement&) {
-  if (d.ours.msg || !d.osip || d.osip->request) return false;
-  raw_message m = split(d.bytes);
-  std::string_view line = m.start_line;
-  std::size_t sp = line.find(' ');
-  if (sp == line.npos) return false;
-  std::string_view code = line.substr(sp + 1);
-  code = code.substr(0, code.find(' '));
-  return code.size() != 3 || !all_digits(code) || code < "100" || code > "699";
 }
 
 bool body_without_content_length(const differential& d, const field_disagreement&) {
@@ -375,12 +351,12 @@ bool top_via_unparseable(const differential& d, const field_disagreement&) {
          fields_of(*d.ours.msg).via_transport == "<unparseable>";
 }
 
-bool refuses_unused_component(const differential& d, const field_disagreement&) {
-  if (!d.ours_accepts || d.osip) return false;
+// libosip2 accepts the message reduced as above, and where it reads what is left
+// otherwise than we do, that is a known disagreement too; our reading of the routing
+// fields does not change with the reduction.
+bool accepted_once_reduced(const differential& d) {
   std::string reduced = without_unused_components(d.bytes);
   if (reduced.empty()) return false;
-  // libosip2 accepts what is left, and where it reads it otherwise than we do, that is a
-  // known disagreement too; our reading does not change with the reduction.
   differential r = compare_parsers(reduced);
   if (!r.ours_accepts || !r.osip) return false;
   for (const auto& f : r.disagreements) {
@@ -389,12 +365,30 @@ bool refuses_unused_component(const differential& d, const field_disagreement&) 
   return compare_fields(fields_of(*d.ours.msg), fields_of(*r.ours.msg)).empty();
 }
 
+bool refuses_unused_component(const differential& d, const field_disagreement&) {
+  return d.ours_accepts && !d.osip && accepted_once_reduced(d);
+}
+
+bool request_uri_bad_escape(const differential& d, const field_disagreement&) {
+  if (!d.ours_accepts || !d.osip) return false;
+  auto u = parse_uri(d.ours.msg->request_uri());
+  if (!u) return false;
+  std::string_view user = u->user;
+  auto hex = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  };
+  for (std::size_t i = user.find('%'); i != user.npos; i = user.find('%', i + 1)) {
+    if (i + 2 >= user.size() || !hex(user[i + 1]) || !hex(user[i + 2])) return true;
+  }
+  return false;
+}
+
 constexpr std::array table{
     known_disagreement{
         "missing-mandatory-header", "acceptance", "400 Missing <header> header",
         "accepts: it parses syntax and leaves presence to its caller",
         "RFC 3261 §8.1.1: a request carries To, From, CSeq, Call-ID, Max-Forwards and Via; "
-        "§16.3 step 1: the proxy needs them well-formed",
+        "§16.3 step 1: the proxy needs them well-formed; RFC 4475 §3.3.1",
         missing_mandatory},
     known_disagreement{"response-missing-header", "acceptance", "400 Malformed response",
                        "accepts a response without a Via, Call-ID or usable CSeq",
@@ -403,17 +397,11 @@ constexpr std::array table{
                        response_missing_header},
     known_disagreement{"empty-call-id", "acceptance", "400 Empty Call-ID header",
                        "accepts, Call-ID empty",
-                       "RFC 3261 §25.1: callid = word [\"@\" word], word = 1*(...)",
-                       empty_call_id},
-    known_disagreement{"repeated-single-header", "acceptance",
-                       "400 Multiple Call-ID / CSeq / From / To headers",
-                       "accepts and keeps one of them",
-                       "RFC 3261 §7.3.1: only headers defined as comma-separated lists may "
-                       "appear more than once; Call-ID, CSeq, From, To are not (§20)",
-                       repeated_single_header},
+                       "RFC 3261 §25.1: callid = word [\"@\" word], word = 1*(...)", empty_call_id},
     known_disagreement{"cseq-method-mismatch", "acceptance",
                        "400 CSeq method does not match Request-Line", "accepts",
-                       "RFC 3261 §8.1.1.5: the CSeq method MUST match the request's method",
+                       "RFC 3261 §8.1.1.5: the CSeq method MUST match the request's method; "
+                       "RFC 4475 §3.1.2.17, §3.1.2.18",
                        cseq_method_mismatch},
     known_disagreement{"cseq-not-grammar", "acceptance", "400 Malformed CSeq header",
                        "accepts a sequence number of 2**31 or more, or a method that is not "
@@ -429,21 +417,21 @@ constexpr std::array table{
     known_disagreement{"content-length-not-a-length", "acceptance",
                        "400 Malformed Content-Length header",
                        "accepts a negative or overflowing Content-Length",
-                       "RFC 3261 §20.14, §25.1: Content-Length = 1*DIGIT; RFC 4475 §3.1.2.4, "
-                       "§3.1.2.6",
+                       "RFC 3261 §20.14, §25.1: Content-Length = 1*DIGIT; RFC 4475 §3.1.2.3 "
+                       "(ncl), §3.1.2.4 (scalar02)",
                        content_length_not_a_length},
     known_disagreement{"content-length-beyond-body", "acceptance",
                        "400 Content-Length larger than the message body (a response: drop)",
                        "accepts (in some messages) a datagram shorter than it declares",
                        "RFC 3261 §18.3: a packet that ends before the body does is an error: "
-                       "a response is discarded, a request gets 400",
+                       "a response is discarded, a request gets 400; RFC 4475 §3.1.2.2 (clerr)",
                        content_length_beyond_body},
     known_disagreement{"start-line-not-sip", "acceptance",
                        "drops: not a Request-Line or Status-Line",
                        "accepts (a method with octets outside token, a line without its "
-                       "spaces or version)",
+                       "spaces or version, a status code that is not three digits)",
                        "RFC 3261 §25.1: Request-Line = Method SP Request-URI SP SIP-Version "
-                       "CRLF, Method = token; §7.1",
+                       "CRLF, Method = token; Status-Code = 3DIGIT (RFC 4475 §3.1.2.19)",
                        start_line_not_sip},
     known_disagreement{"request-uri-bad-characters", "acceptance",
                        "400 Malformed Request-URI / Request-Line",
@@ -452,21 +440,15 @@ constexpr std::array table{
                        "characters only (others are %HH escaped)",
                        request_uri_bad_characters},
     known_disagreement{"header-name-not-token", "acceptance", "400 Malformed header name",
-                       "accepts (as an unknown header)",
-                       "RFC 3261 §25.1: header-name = token", header_name_not_token},
-    known_disagreement{"header-line-without-colon", "acceptance",
-                       "400 Malformed header line", "accepts",
-                       "RFC 3261 §7.3.1: field-name \":\" field-value; §25.1 HCOLON",
-                       header_line_without_colon},
-    known_disagreement{"nul-in-header-section", "acceptance",
-                       "400 NUL byte in the header section",
+                       "accepts (as an unknown header)", "RFC 3261 §25.1: header-name = token",
+                       header_name_not_token},
+    known_disagreement{"nul-in-header-section", "acceptance", "400 NUL byte in the header section",
                        "accepts (its C strings end at the NUL)",
                        "RFC 3261 §25.1: no header value rule admits %x00 (an escaped %00 is "
                        "fine: RFC 4475 §3.1.1.4)",
                        nul_in_header_section},
     known_disagreement{"bare-cr-in-header-section", "acceptance",
-                       "400 Bare CR in the header section",
-                       "accepts, the CR kept inside the value",
+                       "400 Bare CR in the header section", "accepts, the CR kept inside the value",
                        "RFC 3261 §7.3.1, §25.1: CRLF ends a line; no rule admits a lone CR "
                        "(a next hop may end the line there: header injection)",
                        bare_cr_in_header_section},
@@ -483,15 +465,11 @@ constexpr std::array table{
                        empty_list_entry},
     known_disagreement{"unsupported-version", "acceptance", "505 Version Not Supported",
                        "accepts any SIP/x.y",
-                       "RFC 3261 §21.5.6 (505); RFC 4475 §3.3.7: a proxy answers an unknown version with 505",
+                       "RFC 3261 §21.5.6: 505 for a version the element does not support; RFC 4475 "
+                       "§3.1.2.16 (badvers)",
                        unsupported_version},
-    known_disagreement{"status-not-three-digits", "acceptance", "drops (not a status line)",
-                       "accepts a status code that is not three digits",
-                       "RFC 3261 §25.1: Status-Code = 3DIGIT; RFC 4475 §3.1.2.19",
-                       status_not_three_digits},
     known_disagreement{"body-without-content-length", "content_length",
-                       "the body runs to the end of the datagram",
-                       "0: the body is dropped",
+                       "the body runs to the end of the datagram", "0: the body is dropped",
                        "RFC 3261 §18.3: without Content-Length, a UDP message's body ends "
                        "with the datagram; on a stream the header is mandatory (§20.14)",
                        body_without_content_length},
@@ -508,6 +486,12 @@ constexpr std::array table{
                        "transport, sent-by = host [COLON port]; §18.2.1: a response could not "
                        "be sent back",
                        top_via_not_via},
+    known_disagreement{"request-uri-bad-escape", "request_uri",
+                       "the user part as written (the proxy routes on the host)",
+                       "decodes the broken escape into another user part",
+                       "RFC 3261 §25.1: escaped = \"%\" HEXDIG HEXDIG; a '%' followed by "
+                       "anything else is no escape and has no decoding",
+                       request_uri_bad_escape},
     known_disagreement{"refuses-unused-component", "acceptance",
                        "accepts; forwards the component untouched",
                        "rejects the whole message over a component the proxy does not use "

@@ -336,6 +336,40 @@ TEST(parser, bare_cr_in_a_header_is_400) {
   }
 }
 
+TEST(parser, raw_non_ascii_in_request_uri_is_400) {
+  // Found by the libosip2 differential (regressions/sip_message/raw-octets-in-request-uri).
+  std::string text = options_with("");
+  text.replace(text.find("sip:x@"), 6, "sip:x\x7f\xc3\xa9@");
+  auto r = parse(text);
+  ASSERT_TRUE(r.msg);
+  EXPECT_EQ(r.error_status, 400);
+  EXPECT_EQ(r.error_reason, "Malformed Request-URI");
+  // Escaped, the same octets are fine.
+  text = options_with("");
+  text.replace(text.find("sip:x@"), 6, "sip:x%7f%c3%a9@");
+  EXPECT_EQ(parse(text).error_status, 0);
+}
+
+TEST(parser, call_id_outside_the_word_grammar_is_400) {
+  // Found by the libosip2 differential (regressions/sip_message/call-id-not-a-word).
+  for (const char* bad : {"a b@c", "a@b@c", "a@", "@b", "a&b", "a\x01"}) {
+    SCOPED_TRACE(bad);
+    std::string text = options_with("");
+    text.replace(text.find("Call-ID: abc"), 12, std::string("Call-ID: ") + bad);
+    auto r = parse(text);
+    ASSERT_TRUE(r.msg);
+    EXPECT_EQ(r.error_status, 400);
+    EXPECT_EQ(r.error_reason, "Malformed Call-ID header");
+  }
+  for (const char* good :
+       {"abc", "f81d4fae-7dec@[2001:db8::1]", "a.b!c%d*e_f+g`h'i~j(k)<l>:m\\n\"o/p[q]r?s{t}u"}) {
+    SCOPED_TRACE(good);
+    std::string text = options_with("");
+    text.replace(text.find("Call-ID: abc"), 12, std::string("Call-ID: ") + good);
+    EXPECT_EQ(parse(text).error_status, 0) << parse(text).error_reason;
+  }
+}
+
 TEST(parser, cr_before_lf_is_a_line_end_not_a_bare_cr) {
   auto r = parse(options_with("Subject: a\r\n"));
   ASSERT_TRUE(r.msg);

@@ -11,11 +11,17 @@ namespace sipproxy::sip {
 
 namespace {
 
+std::string_view trim_view(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return s;
+}
+
 routing_uri uri_of(std::string_view text) {
+  std::string scheme = lower_ascii(std::string(uri_scheme(trim_view(text))));
+  if (!scheme.empty() && scheme != "sip" && scheme != "sips") return scheme + ":...";
   auto u = parse_uri(text);
-  if (!u) return uri_scheme(text).empty() ? "<unparseable>" : std::string(text);
-  return make_routing_uri(std::string(u->scheme), unescape(u->user), std::string(u->host),
-                          u->port);
+  if (!u) return "<unparseable>";
+  return make_routing_uri(std::string(u->scheme), unescape(u->user), std::string(u->host), u->port);
 }
 
 }  // namespace
@@ -41,8 +47,7 @@ std::string unescape(std::string_view text) {
   };
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 &&
-        hex(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
       i += 2;
     } else {

@@ -13,8 +13,9 @@ namespace sipproxy::sip {
 
 // A URI as routing reads it: "scheme:user@host:port", scheme and host lower-cased, IPv6
 // brackets kept, ":port" only when written, the user with its %HH escapes decoded (RFC 3261
-// §19.1.4 compares it so; libosip2 keeps it decoded). A URI that is not sip/sips stays as
-// written. "<unparseable>" when the parser could not read it.
+// §19.1.4 compares it so; libosip2 keeps it decoded). A URI of another scheme is
+// "scheme:..." (the proxy does not route on it: 416). "<unparseable>" when the parser
+// could not read it.
 using routing_uri = std::string;
 
 struct routing_fields {
@@ -39,15 +40,14 @@ struct routing_fields {
   // The body length the message declares; without a Content-Length header, ours is the
   // body's size (the rest of the datagram). nullopt when not a number.
   std::optional<unsigned long> content_length;
-  std::vector<routing_uri> routes;              // every Route entry, top first
+  std::vector<routing_uri> routes;  // every Route entry, top first
 };
 
 // The routing fields of a message our parser accepted.
 routing_fields fields_of(const message& m);
 
 // "sip:user@host:port" from the parts; shared by both readers so that they agree on form.
-routing_uri make_routing_uri(std::string scheme, std::string user, std::string host,
-                             unsigned port);
+routing_uri make_routing_uri(std::string scheme, std::string user, std::string host, unsigned port);
 
 // The user part of a URI with its %HH escapes decoded; a '%' not followed by two hex
 // digits stays as it is.
