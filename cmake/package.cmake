@@ -25,10 +25,12 @@ set(CPACK_PACKAGE_VENDOR "sipproxy")
 set(CPACK_PACKAGE_CONTACT "sipproxy maintainers <sipproxy@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "high-availability SIP proxy for SIP Server HA pairs")
 set(CPACK_PACKAGE_DESCRIPTION
-    "A pool of sipproxyd instances stands in front of primary/backup SIP Server HA pairs\n"
-    "(RFC 3261 stateful proxy over UDP and TCP), with sipproxyctl and sipprobe.")
+    "A pool of sipproxyd instances stands in front of primary/backup SIP Server HA pairs (an RFC 3261 stateful proxy over UDP and TCP), with sipproxyctl and sipprobe.")
 set(CPACK_PACKAGING_INSTALL_PREFIX ${SIPPROXY_PACKAGE_PREFIX})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# Stripped (the build tree keeps the debug information); gzip: quick to build.
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEBIAN_COMPRESSION_TYPE gzip)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://localhost/sipproxy")
 # Every component in one package: the default one and `deb`.
