@@ -201,6 +201,24 @@ bool empty_call_id(const differential& d, const field_disagreement&) {
   return we_refuse(d, "Empty Call-ID header") && trim(d.osip->call_id).empty();
 }
 
+bool call_id_not_a_word(const differential& d, const field_disagreement&) {
+  if (!we_refuse(d, "Malformed Call-ID header")) return false;
+  auto word_char = [](char c) {
+    return is_token_char(c) ||
+           std::string_view("()<>:\\\"/[]?{}").find(c) != std::string_view::npos;
+  };
+  for (const auto& f : split(d.bytes).fields) {
+    if (f.id != header_id::call_id) continue;
+    std::string_view v = trim(f.value);
+    std::size_t at = v.find('@');
+    if (v.empty() || at == 0 || at + 1 == v.size() || v.find('@', at + 1) != v.npos) return true;
+    for (char c : v) {
+      if (c != '@' && !word_char(c)) return true;
+    }
+  }
+  return false;
+}
+
 bool cseq_method_mismatch(const differential& d, const field_disagreement&) {
   return we_refuse(d, "CSeq method does not match") && d.osip->cseq_method != d.osip->method;
 }
@@ -398,6 +416,11 @@ constexpr std::array table{
     known_disagreement{"empty-call-id", "acceptance", "400 Empty Call-ID header",
                        "accepts, Call-ID empty",
                        "RFC 3261 §25.1: callid = word [\"@\" word], word = 1*(...)", empty_call_id},
+    known_disagreement{"call-id-not-a-word", "acceptance", "400 Malformed Call-ID header",
+                       "accepts white space and octets outside word in it",
+                       "RFC 3261 §25.1: callid = word [\"@\" word], word = 1*(alphanum / "
+                       "\"-\" / \".\" / ... / \"{\" / \"}\") with no space",
+                       call_id_not_a_word},
     known_disagreement{"cseq-method-mismatch", "acceptance",
                        "400 CSeq method does not match Request-Line", "accepts",
                        "RFC 3261 §8.1.1.5: the CSeq method MUST match the request's method; "
