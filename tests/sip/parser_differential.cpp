@@ -340,11 +340,14 @@ bool body_without_content_length(const differential& d, const field_disagreement
 
 // RFC 3261 §25.1, read on its own: via-parm = sent-protocol LWS sent-by *(SEMI via-params),
 // sent-protocol = "SIP" SLASH "2.0" SLASH transport (the only version a SIP/2.0 element can
-// answer), sent-by = host [COLON port]. True when `value` is not such a via-parm.
+// answer), sent-by = host [COLON port], via-params = token [EQUAL (token / host /
+// quoted-string)]. True when `value` is not such a via-parm.
 bool via_breaks_grammar(std::string_view value) {
   static const std::regex via_parm(
       R"(^[ \t]*SIP[ \t]*/[ \t]*2\.0[ \t]*/[ \t]*[A-Za-z0-9.!%*_+`'~-]+[ \t]+)"
-      R"((\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)([ \t]*:[ \t]*([0-9]{1,5}))?[ \t]*(;.*)?$)",
+      R"((\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)([ \t]*:[ \t]*([0-9]{1,5}))?[ \t]*)"
+      R"((;[ \t]*[A-Za-z0-9.!%*_+`'~-]+([ \t]*=[ \t]*([A-Za-z0-9.!%*_+`'~-]+|)"
+      R"(\[?[0-9A-Fa-f:.]+\]?|"[^"]*"))?[ \t]*)*$)",
       std::regex::icase);
   std::cmatch m;
   std::string text(value);
@@ -354,6 +357,29 @@ bool via_breaks_grammar(std::string_view value) {
     if (port == 0 || port > 65535) return true;
   }
   return false;
+}
+
+// RFC 3261 §25.1 SIP-URI, read on its own: "sip:" or "sips:", an optional userinfo ending
+// in '@', a host (hostname, IPv4 or IPv6 reference), an optional port 1-65535, then
+// parameters (paramchar, "=", ";") and headers. True when `text` is not one.
+bool sip_uri_breaks_grammar(std::string_view text) {
+  static const std::regex sip_uri(
+      R"(^sips?:([^@]+@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(:([0-9]{1,5}))?)"
+      R"((;[A-Za-z0-9._!~*'()%\[\]/:&+$=-]*)*(\?.*)?$)",
+      std::regex::icase);
+  std::cmatch m;
+  std::string s(text);
+  if (!std::regex_match(s.c_str(), m, sip_uri)) return true;
+  if (m[4].matched) {
+    unsigned long port = std::stoul(m[4].str());
+    if (port == 0 || port > 65535) return true;
+  }
+  return false;
+}
+
+bool request_uri_unreadable(const differential& d, const field_disagreement& f) {
+  return d.ours_accepts && d.osip && f.ours == "<unparseable>" &&
+         sip_uri_breaks_grammar(d.ours.msg->request_uri());
 }
 
 bool top_via_not_via(const differential& d, const field_disagreement& f) {
@@ -515,6 +541,12 @@ constexpr std::array table{
                        "RFC 3261 §25.1: escaped = \"%\" HEXDIG HEXDIG; a '%' followed by "
                        "anything else is no escape and has no decoding",
                        request_uri_bad_escape},
+    known_disagreement{"request-uri-unreadable", "request_uri",
+                       "<unparseable>: the proxy answers 400 (check_uri_scheme)",
+                       "reads a host or port from it",
+                       "RFC 3261 §25.1: SIP-URI = \"sip:\" [userinfo] hostport uri-parameters "
+                       "[headers], host = hostname / IPv4address / IPv6reference, port 1*DIGIT",
+                       request_uri_unreadable},
     known_disagreement{"refuses-unused-component", "acceptance",
                        "accepts; forwards the component untouched",
                        "rejects the whole message over a component the proxy does not use "
