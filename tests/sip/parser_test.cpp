@@ -351,7 +351,7 @@ TEST(parser, raw_non_ascii_in_request_uri_is_400) {
 }
 
 TEST(parser, call_id_outside_the_word_grammar_is_400) {
-  // Found by the libosip2 differential (regressions/sip_message/call-id-not-a-word).
+  // Found by the libosip2 differential (regressions/sip_message/call-id-with-white-space).
   for (const char* bad : {"a b@c", "a@b@c", "a@", "@b", "a&b", "a\x01"}) {
     SCOPED_TRACE(bad);
     std::string text = options_with("");
