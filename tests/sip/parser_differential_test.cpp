@@ -15,40 +15,25 @@
 #include <string>
 #include <vector>
 
+#include "sip/torture_corpus.hpp"
+
 namespace sipproxy::sip {
 namespace {
 
 const std::filesystem::path torture_dir = SIPPROXY_TORTURE_DIR;
 const std::filesystem::path fuzz_dir = SIPPROXY_FUZZ_DIR;
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string fill(std::string text) {
-  const std::pair<std::string, std::string> values[] = {
-      {"${TRANSPORT}", "UDP"}, {"${CLIENT}", "192.0.2.10:5070"}, {"${UNIQ}", "u1"}};
-  for (const auto& [key, value] : values) {
-    for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at))
-      text.replace(at, key.size(), value);
-  }
-  return text;
-}
-
 // Every input kept in the tree, by a name that says where it comes from.
 std::map<std::string, std::string> inputs() {
   std::map<std::string, std::string> out;
   for (const auto& e : std::filesystem::directory_iterator(torture_dir / "messages"))
-    out["torture/" + e.path().filename().string()] = fill(read_file(e.path()));
+    out["torture/" + e.path().filename().string()] = fill_placeholders(read_bytes(e.path()));
   for (const char* dir :
        {"corpus/sip_message", "regressions/sip_message", "corpus/parser_differential"}) {
     if (!std::filesystem::exists(fuzz_dir / dir)) continue;
     for (const auto& e : std::filesystem::directory_iterator(fuzz_dir / dir)) {
       if (e.path().filename() == "README") continue;
-      out[std::string(dir) + "/" + e.path().filename().string()] = read_file(e.path());
+      out[std::string(dir) + "/" + e.path().filename().string()] = read_bytes(e.path());
     }
   }
   return out;
@@ -64,7 +49,7 @@ TEST(parser_differential, every_row_is_shown_by_its_example) {
       ADD_FAILURE() << "no example message " << example;
       continue;
     }
-    auto d = compare_parsers(read_file(example));
+    auto d = compare_parsers(read_bytes(example));
     EXPECT_FALSE(d.disagreements.empty()) << "the example does not make the parsers disagree";
     bool shown = false;
     for (const auto& f : d.disagreements) {
@@ -83,7 +68,7 @@ TEST(parser_differential, every_row_is_shown_by_its_example) {
 
 TEST(parser_differential, every_row_is_in_the_doc) {
   std::string doc =
-      read_file(torture_dir.parent_path().parent_path() / "doc" / "parser-differential.md");
+      read_bytes(torture_dir.parent_path().parent_path() / "doc" / "parser-differential.md");
   ASSERT_FALSE(doc.empty());
   for (const auto& row : known_disagreements())
     EXPECT_NE(doc.find("`" + std::string(row.id) + "`"), std::string::npos) << row.id;
