@@ -263,7 +263,7 @@ bool start_line_not_sip(const differential& d, const field_disagreement&) {
                                        std::regex::icase);
   static const std::regex status_line(R"(^SIP/[0-9]+\.[0-9]+ [1-6][0-9][0-9]( .*)?$)",
                                       std::regex::icase);
-  if (d.ours.msg || !d.osip) return false;
+  if (d.ours_accepts || !d.osip) return false;
   std::string_view text = d.bytes;
   while (!text.empty() && (text.front() == '\r' || text.front() == '\n')) text.remove_prefix(1);
   std::string line(text.substr(0, text.find('\n')));
@@ -284,6 +284,14 @@ bool header_name_not_token(const differential& d, const field_disagreement&) {
   if (!we_refuse(d, "Malformed header name")) return false;
   for (const auto& f : split(d.bytes).fields) {
     if (!is_token(f.name)) return true;
+  }
+  return false;
+}
+
+bool header_line_without_colon(const differential& d, const field_disagreement&) {
+  if (!we_refuse(d, "Malformed header line")) return false;
+  for (const auto& f : split(d.bytes).fields) {
+    if (!f.colon) return true;
   }
   return false;
 }
@@ -476,7 +484,8 @@ constexpr std::array table{
                        "a response is discarded, a request gets 400; RFC 4475 §3.1.2.2 (clerr)",
                        content_length_beyond_body},
     known_disagreement{"start-line-not-sip", "acceptance",
-                       "drops: not a Request-Line or Status-Line",
+                       "drops (or 400 Malformed Request-Line): not a Request-Line or "
+                       "Status-Line",
                        "accepts (a method with octets outside token, a line without its "
                        "spaces or version, a status code that is not three digits)",
                        "RFC 3261 §25.1: Request-Line = Method SP Request-URI SP SIP-Version "
@@ -491,6 +500,10 @@ constexpr std::array table{
     known_disagreement{"header-name-not-token", "acceptance", "400 Malformed header name",
                        "accepts (as an unknown header)", "RFC 3261 §25.1: header-name = token",
                        header_name_not_token},
+    known_disagreement{"header-line-without-colon", "acceptance", "400 Malformed header line",
+                       "accepts (in some messages)",
+                       "RFC 3261 §7.3.1: field-name \":\" field-value; §25.1 HCOLON",
+                       header_line_without_colon},
     known_disagreement{"nul-in-header-section", "acceptance", "400 NUL byte in the header section",
                        "accepts (its C strings end at the NUL)",
                        "RFC 3261 §25.1: no header value rule admits %x00 (an escaped %00 is "
