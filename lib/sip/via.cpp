@@ -108,8 +108,16 @@ std::optional<via> parse_via(std::string_view value) {
     v.port = static_cast<std::uint16_t>(value_port);
   }
   if (v.host.empty()) return std::nullopt;
-  for (char c : v.host) {
-    if (is_wsp(c) || c == ',' || c == '<' || c == '"') return std::nullopt;
+  // sent-by host = hostname / IPv4address / IPv6reference (RFC 3261 §25.1).
+  bool ipv6 = v.host.front() == '[';
+  std::string_view host_chars = ipv6 ? v.host.substr(1, v.host.size() - 2) : v.host;
+  if (host_chars.empty()) return std::nullopt;
+  for (char c : host_chars) {
+    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    bool ok = ipv6 ? (hex || c == ':' || c == '.')
+                   : ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.');
+    if (!ok) return std::nullopt;
   }
   if (!valid_params(v.params)) return std::nullopt;
   return v;

@@ -69,6 +69,12 @@ raw_message split(std::string_view text) {
   return out;
 }
 
+std::size_t count_fields(const raw_message& m, header_id id) {
+  std::size_t n = 0;
+  for (const auto& f : m.fields) n += f.id == id;
+  return n;
+}
+
 // The entries of a comma-separated list, as the grammar's "*(COMMA x)" reads it.
 std::vector<std::string_view> entries(std::string_view value) {
   std::vector<std::string_view> out;
@@ -217,6 +223,14 @@ bool call_id_not_a_word(const differential& d, const field_disagreement&) {
     }
   }
   return false;
+}
+
+bool repeated_single_header(const differential& d, const field_disagreement&) {
+  raw_message m = split(d.bytes);
+  return (we_refuse(d, "Multiple Call-ID headers") && count_fields(m, header_id::call_id) > 1) ||
+         (we_refuse(d, "Multiple CSeq headers") && count_fields(m, header_id::cseq) > 1) ||
+         (we_refuse(d, "Multiple From headers") && count_fields(m, header_id::from) > 1) ||
+         (we_refuse(d, "Multiple To headers") && count_fields(m, header_id::to) > 1);
 }
 
 bool cseq_method_mismatch(const differential& d, const field_disagreement&) {
@@ -372,14 +386,14 @@ bool via_breaks_grammar(std::string_view value) {
 // parameters (paramchar, "=", ";") and headers. True when `text` is not one.
 bool sip_uri_breaks_grammar(std::string_view text) {
   static const std::regex sip_uri(
-      R"(^sips?:([^@]+@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(:([0-9]{1,5}))?)"
+      R"(^sips?:([^@:]+(:[^@]*)?@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(:([0-9]{1,5}))?)"
       R"((;[A-Za-z0-9._!~*'()%\[\]/:&+$=-]*)*(\?.*)?$)",
       std::regex::icase);
   std::cmatch m;
   std::string s(text);
   if (!std::regex_match(s.c_str(), m, sip_uri)) return true;
-  if (m[4].matched) {
-    unsigned long port = std::stoul(m[4].str());
+  if (m[5].matched) {
+    unsigned long port = std::stoul(m[5].str());
     if (port == 0 || port > 65535) return true;
   }
   return false;
@@ -388,6 +402,13 @@ bool sip_uri_breaks_grammar(std::string_view text) {
 bool request_uri_unreadable(const differential& d, const field_disagreement& f) {
   return d.ours_accepts && d.osip && f.ours == "<unparseable>" &&
          sip_uri_breaks_grammar(d.ours.msg->request_uri());
+}
+
+bool request_uri_unreadable_refused(const differential& d, const field_disagreement&) {
+  if (!d.ours_accepts || d.osip || !d.ours.msg->is_request()) return false;
+  std::string_view ruri = d.ours.msg->request_uri();
+  std::string scheme = lower_ascii(std::string(uri_scheme(ruri)));
+  return (scheme == "sip" || scheme == "sips") && !parse_uri(ruri) && sip_uri_breaks_grammar(ruri);
 }
 
 bool top_via_not_via(const differential& d, const field_disagreement& f) {
@@ -455,6 +476,12 @@ constexpr std::array table{
                        "RFC 3261 §25.1: callid = word [\"@\" word], word = 1*(alphanum / "
                        "\"-\" / \".\" / ... / \"{\" / \"}\") with no space",
                        call_id_not_a_word},
+    known_disagreement{"repeated-single-header", "acceptance",
+                       "400 Multiple Call-ID / CSeq / From / To headers",
+                       "accepts when all but one are empty (it skips an empty header)",
+                       "RFC 3261 §7.3.1: only list headers may repeat; §25.1: To, From, "
+                       "Call-ID and CSeq have no empty form",
+                       repeated_single_header},
     known_disagreement{"cseq-method-mismatch", "acceptance",
                        "400 CSeq method does not match Request-Line", "accepts",
                        "RFC 3261 §8.1.1.5: the CSeq method MUST match the request's method; "
@@ -560,6 +587,10 @@ constexpr std::array table{
                        "RFC 3261 §25.1: SIP-URI = \"sip:\" [userinfo] hostport uri-parameters "
                        "[headers], host = hostname / IPv4address / IPv6reference, port 1*DIGIT",
                        request_uri_unreadable},
+    known_disagreement{"request-uri-unreadable-refused", "acceptance",
+                       "parser accepts; the proxy answers 400 (check_uri_scheme)",
+                       "rejects the message", "RFC 3261 §25.1 SIP-URI (as above): both refuse",
+                       request_uri_unreadable_refused},
     known_disagreement{"refuses-unused-component", "acceptance",
                        "accepts; forwards the component untouched",
                        "rejects the whole message over a component the proxy does not use "

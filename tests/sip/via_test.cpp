@@ -102,6 +102,17 @@ TEST(via, params_outside_the_grammar_make_it_unreadable) {
   EXPECT_FALSE(parse_via("SIP/2.0/UDP h;branch=z9hG4bK1;"));
 }
 
+TEST(via, sent_by_host_outside_the_grammar_makes_it_unreadable) {
+  // Found by the libosip2 differential: octets 0xff... before the address were taken
+  // as part of the host.
+  EXPECT_FALSE(
+      parse_via("SIP/2.0/UD\xff\xfb"
+                "192.0.2.10:5070;branch=z9hG4bK1"));
+  EXPECT_FALSE(parse_via("SIP/2.0/UDP ho_st;branch=z9hG4bK1"));
+  EXPECT_FALSE(parse_via("SIP/2.0/UDP [2001:db8::g]"));
+  EXPECT_FALSE(parse_via("SIP/2.0/UDP h:o:st"));
+}
+
 TEST(via, params_inside_the_grammar_are_fine) {
   EXPECT_TRUE(parse_via("SIP/2.0/UDP h ; branch = z9hG4bK1 ; rport"));
   EXPECT_TRUE(parse_via("SIP/2.0/UDP h;received=[2001:db8::9:255];rport=5060"));
