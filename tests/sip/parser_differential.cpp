@@ -411,6 +411,24 @@ bool request_uri_unreadable_refused(const differential& d, const field_disagreem
   return (scheme == "sip" || scheme == "sips") && !parse_uri(ruri) && sip_uri_breaks_grammar(ruri);
 }
 
+bool route_unreadable(const differential& d, const field_disagreement&) {
+  if (!d.ours_accepts || !d.osip) return false;
+  routing_fields ours = fields_of(*d.ours.msg);
+  std::vector<routing_uri> readable;
+  std::size_t i = 0;
+  for (const auto& h : d.ours.msg->headers()) {
+    if (h.id != header_id::route) continue;
+    if (ours.routes[i] != "<unparseable>") {
+      readable.push_back(ours.routes[i]);
+    } else {
+      auto na = parse_name_addr(h.value);
+      if (na && !sip_uri_breaks_grammar(na->uri)) return false;  // we failed a good one
+    }
+    ++i;
+  }
+  return readable.size() < ours.routes.size() && readable == d.osip->routes;
+}
+
 bool top_via_not_via(const differential& d, const field_disagreement& f) {
   if (!d.ours_accepts || !d.osip || f.ours != "<unparseable>") return false;
   const header* v = d.ours.msg->first(header_id::via);
@@ -587,6 +605,13 @@ constexpr std::array table{
                        "RFC 3261 §25.1: SIP-URI = \"sip:\" [userinfo] hostport uri-parameters "
                        "[headers], host = hostname / IPv4address / IPv6reference, port 1*DIGIT",
                        request_uri_unreadable},
+    known_disagreement{"route-unreadable", "routes",
+                       "lists the entry as unreadable: the proxy does not route past it",
+                       "leaves the entry out, as if it were not there",
+                       "RFC 3261 §20.34, §25.1: Route = route-param *(COMMA route-param), "
+                       "route-param = name-addr; §16.4, §16.6 step 6: the next hop is the "
+                       "top Route's URI, not the Request-URI",
+                       route_unreadable},
     known_disagreement{"request-uri-unreadable-refused", "acceptance",
                        "parser accepts; the proxy answers 400 (check_uri_scheme)",
                        "rejects the message", "RFC 3261 §25.1 SIP-URI (as above): both refuse",
