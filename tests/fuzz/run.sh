@@ -8,6 +8,8 @@
 # it in regressions/TARGET/).
 #   sh tests/fuzz/run.sh [--build-only | --no-build] [SECONDS] [TARGET...]
 # SECONDS 0 only replays. --build-only builds and stops; --no-build uses the built tree.
+# SIPPROXY_FUZZ_REPLAY_ONLY="TARGET..." only replays those targets (test.sh uses it for
+# parser_differential: see there).
 set -eu
 cd "$(dirname "$0")/../.."
 mode=all
@@ -65,6 +67,12 @@ fuzz_one() {
     return 1
   fi
   [ "$seconds" -gt 0 ] || return 0
+  case " ${SIPPROXY_FUZZ_REPLAY_ONLY:-} " in
+    *" $t "*)
+      echo "== fuzz $t: replayed only (SIPPROXY_FUZZ_REPLAY_ONLY)"
+      return 0
+      ;;
+  esac
   echo "== fuzz $t for ${seconds}s"
   # shellcheck disable=SC2086
   if ! ASAN_OPTIONS=detect_leaks=1 "$bin" $opts -max_total_time="$seconds" -print_final_stats=1 \
