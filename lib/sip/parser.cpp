@@ -135,10 +135,11 @@ bool add_header(message& msg, std::string_view name, std::string_view value, par
 // RFC 3261 §25.1: callid = word [ "@" word ], word = 1*(alphanum / "-" / "." / "!" / "%" /
 // "*" / "_" / "+" / "`" / "'" / "~" / "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" /
 // "[" / "]" / "?" / "{" / "}"). Dialogs and transactions are matched on it: no white
-// space or control octets inside.
+// space, control octets or other ASCII inside. Octets above 0x7f are let through, as
+// before (a UA that writes UTF-8 there still gets its calls routed: test_edge_trust.py).
 bool is_call_id(std::string_view v) {
   auto word_char = [](char c) {
-    if (is_token_char(c)) return true;
+    if (is_token_char(c) || static_cast<unsigned char>(c) >= 0x80) return true;
     switch (c) {
       case '(':
       case ')':

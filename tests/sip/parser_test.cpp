@@ -362,7 +362,8 @@ TEST(parser, call_id_outside_the_word_grammar_is_400) {
     EXPECT_EQ(r.error_reason, "Malformed Call-ID header");
   }
   for (const char* good :
-       {"abc", "f81d4fae-7dec@[2001:db8::1]", "a.b!c%d*e_f+g`h'i~j(k)<l>:m\\n\"o/p[q]r?s{t}u"}) {
+       {"abc", "f81d4fae-7dec@[2001:db8::1]", "a.b!c%d*e_f+g`h'i~j(k)<l>:m\\n\"o/p[q]r?s{t}u",
+        "edge-\xff\xfe\xc3(-x"}) {
     SCOPED_TRACE(good);
     std::string text = options_with("");
     text.replace(text.find("Call-ID: abc"), 12, std::string("Call-ID: ") + good);
