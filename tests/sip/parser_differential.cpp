@@ -489,7 +489,9 @@ constexpr std::array table{
     known_disagreement{"empty-call-id", "acceptance", "400 Empty Call-ID header",
                        "accepts, Call-ID empty",
                        "RFC 3261 §25.1: callid = word [\"@\" word], word = 1*(...)", empty_call_id},
-    known_disagreement{"call-id-not-a-word", "acceptance", "400 Malformed Call-ID header",
+    known_disagreement{"call-id-not-a-word", "acceptance",
+                       "400 Malformed Call-ID header (white space or controls in it, an "
+                       "empty word, a second '@')",
                        "accepts white space and octets outside word in it",
                        "RFC 3261 §25.1: callid = word [\"@\" word], word = 1*(alphanum / "
                        "\"-\" / \".\" / ... / \"{\" / \"}\") with no space",
