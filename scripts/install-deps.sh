@@ -6,7 +6,8 @@ set -eu
 PACKAGES="cmake g++ make libboost1.81-dev libfmt-dev libgtest-dev sip-tester python3-pytest
           libc-ares-dev libssl-dev openssl pkg-config dnsmasq-base nlohmann-json3-dev libhiredis-dev redis-server
           clang libclang-rt-14-dev sipvicious python3-pytest-xdist python3-pytest-timeout ccache
-          prometheus chromium libboost-program-options1.81-dev bash-completion"
+          prometheus chromium libboost-program-options1.81-dev bash-completion libosip2-dev
+          dpkg-dev systemd"
 
 missing=""
 for p in $PACKAGES; do

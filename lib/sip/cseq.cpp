@@ -6,6 +6,8 @@ namespace sipproxy::sip {
 
 std::optional<std::uint32_t> parse_uint(std::string_view text, std::uint32_t max) {
   text = trim(text);
+  // 1*DIGIT: leading zeros are digits too ("007" is 7), however many there are.
+  while (text.size() > 1 && text.front() == '0') text.remove_prefix(1);
   if (text.empty() || text.size() > 10) return std::nullopt;
   std::uint64_t v = 0;
   for (char c : text) {

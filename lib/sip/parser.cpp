@@ -46,7 +46,9 @@ bool looks_like_uri(std::string_view uri) {
   std::string_view scheme = uri_scheme(uri);
   if (scheme.empty() || scheme.size() + 1 == uri.size()) return false;
   for (char c : uri) {
-    if (c == '<' || c == '>' || c == '"' || static_cast<unsigned char>(c) <= ' ') return false;
+    // Octets outside US-ASCII are %HH escaped in a URI (§19.1.2, §25.1).
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '<' || c == '>' || c == '"' || u <= ' ' || u >= 0x7f) return false;
   }
   return true;
 }
@@ -130,6 +132,24 @@ bool add_header(message& msg, std::string_view name, std::string_view value, par
   return true;
 }
 
+// RFC 3261 §25.1: callid = word [ "@" word ]. Dialogs and transactions are matched on it:
+// no white space or control octets inside, no empty word, one '@' at most. Other octets
+// outside `word` are let through, as before (test_edge_trust.py: UTF-8; test_dn_routing.py:
+// ';'), for UAs that are loose with it.
+bool is_call_id(std::string_view v) {
+  std::size_t at = v.find('@');
+  std::string_view first = v.substr(0, at);
+  std::string_view second = at == std::string_view::npos ? "x" : v.substr(at + 1);
+  if (first.empty() || second.empty()) return false;
+  for (std::string_view word : {first, second}) {
+    for (char c : word) {
+      unsigned char u = static_cast<unsigned char>(c);
+      if (u <= ' ' || u == 0x7f || c == '@') return false;
+    }
+  }
+  return true;
+}
+
 void validate_request(const message& msg, parse_result& r) {
   if (msg.count(header_id::via) == 0) return fail(r, "Missing Via header");
   if (msg.count(header_id::from) == 0) return fail(r, "Missing From header");
@@ -141,6 +161,7 @@ void validate_request(const message& msg, parse_result& r) {
   if (msg.count(header_id::from) > 1) return fail(r, "Multiple From headers");
   if (msg.count(header_id::to) > 1) return fail(r, "Multiple To headers");
   if (trim(msg.value(header_id::call_id)).empty()) return fail(r, "Empty Call-ID header");
+  if (!is_call_id(msg.value(header_id::call_id))) return fail(r, "Malformed Call-ID header");
   if (!parse_name_addr(msg.value(header_id::from))) return fail(r, "Malformed From header");
   if (!parse_name_addr(msg.value(header_id::to))) return fail(r, "Malformed To header");
   auto cs = parse_cseq(msg.value(header_id::cseq));
@@ -188,6 +209,17 @@ parse_result parse(std::string bytes, const parse_limits& limits) {
   std::size_t nul = head.find('\0');
   if (nul != std::string_view::npos && nul < head.find('\n')) return result;
   if (nul != std::string_view::npos) fail(result, "NUL byte in the header section");
+  // A CR belongs to a CRLF line end. A bare one inside the header section is in no rule of
+  // RFC 3261 §25.1, and a next hop may read it as the end of a line where we did not:
+  // refuse it rather than forward it.
+  std::string_view head_and_end = text.substr(0, body_start);
+  for (std::size_t cr = head_and_end.find('\r'); cr != std::string_view::npos;
+       cr = head_and_end.find('\r', cr + 1)) {
+    if (cr + 1 < head_and_end.size() && head_and_end[cr + 1] != '\n') {
+      fail(result, "Bare CR in the header section");
+      break;
+    }
+  }
 
   line_cursor lines{head};
   if (!parse_start_line(lines.next(), *msg, result)) return result;

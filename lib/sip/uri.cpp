@@ -103,7 +103,9 @@ std::optional<uri> parse_uri(std::string_view text) {
   if (at != std::string_view::npos) {
     std::string_view userinfo = rest.substr(0, at);
     u.user = userinfo.substr(0, userinfo.find(':'));
-    if (u.user.empty()) return std::nullopt;
+    // '@' is reserved: inside the user or password it is escaped (%40). Two of them leave
+    // the host in doubt (libosip2 takes the first, we took the last): not a URI.
+    if (u.user.empty() || userinfo.find('@') != std::string_view::npos) return std::nullopt;
     rest.remove_prefix(at + 1);
   }
   std::size_t q = rest.find('?');

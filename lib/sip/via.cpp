@@ -21,6 +21,35 @@ std::string_view take_token(std::string_view& s) {
   return tok;
 }
 
+// via-params (RFC 3261 §25.1): *( SEMI generic-param ), generic-param = token [ EQUAL
+// gen-value ], gen-value = token / host / quoted-string (received: an IPv6 address too).
+// The proxy reads branch, rport and
+// received from them: a list it cannot read as the grammar says is no Via it can answer.
+bool valid_params(std::string_view params) {
+  std::size_t pos = 0;
+  while (pos < params.size()) {
+    std::size_t end = find_unquoted(params, ';', pos + 1);
+    std::string_view item =
+        trim(params.substr(pos + 1, end == params.npos ? params.npos : end - pos - 1));
+    std::size_t eq = item.find('=');
+    if (!is_token(trim(item.substr(0, eq)))) return false;
+    if (eq != std::string_view::npos) {
+      std::string_view value = trim(item.substr(eq + 1));
+      bool quoted = value.size() >= 2 && value.front() == '"' && value.back() == '"';
+      // An IPv6 reference, or (received, RFC 3261 §20.42) a bare IPv6 address.
+      std::string_view inner = value;
+      if (inner.size() >= 3 && inner.front() == '[' && inner.back() == ']')
+        inner = inner.substr(1, inner.size() - 2);
+      bool ipv6 = !inner.empty() &&
+                  inner.find_first_not_of("0123456789abcdefABCDEF:.") == std::string_view::npos;
+      if (!quoted && !ipv6 && !is_token(value)) return false;
+    }
+    if (end == std::string_view::npos) break;
+    pos = end;
+  }
+  return true;
+}
+
 bool take_slash(std::string_view& s) {
   s = trim(s);
   if (s.empty() || s.front() != '/') return false;
@@ -79,9 +108,18 @@ std::optional<via> parse_via(std::string_view value) {
     v.port = static_cast<std::uint16_t>(value_port);
   }
   if (v.host.empty()) return std::nullopt;
-  for (char c : v.host) {
-    if (is_wsp(c) || c == ',' || c == '<' || c == '"') return std::nullopt;
+  // sent-by host = hostname / IPv4address / IPv6reference (RFC 3261 §25.1).
+  bool ipv6 = v.host.front() == '[';
+  std::string_view host_chars = ipv6 ? v.host.substr(1, v.host.size() - 2) : v.host;
+  if (host_chars.empty()) return std::nullopt;
+  for (char c : host_chars) {
+    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    bool ok = ipv6 ? (hex || c == ':' || c == '.')
+                   : ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.');
+    if (!ok) return std::nullopt;
   }
+  if (!valid_params(v.params)) return std::nullopt;
   return v;
 }
 

@@ -8,13 +8,15 @@
 # it in regressions/TARGET/).
 #   sh tests/fuzz/run.sh [--build-only | --no-build] [SECONDS] [TARGET...]
 # SECONDS 0 only replays. --build-only builds and stops; --no-build uses the built tree.
+# SIPPROXY_FUZZ_REPLAY_ONLY="TARGET..." only replays those targets (test.sh uses it for
+# parser_differential: see there).
 set -eu
 cd "$(dirname "$0")/../.."
 mode=all
 case "${1:-}" in --build-only | --no-build) mode=$1 && shift ;; esac
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"sip_message stream_framer deployment mgmt_protocol request_path"}
+targets=${*:-"sip_message stream_framer deployment mgmt_protocol request_path parser_differential"}
 if [ "$mode" != --no-build ]; then
   launcher=""
   command -v ccache >/dev/null 2>&1 && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
@@ -48,7 +50,12 @@ fuzz_one() {
   cp tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true
   cp tests/fuzz/regressions/"$t"/* "$work"/ 2>/dev/null || true
   rm -f "$work"/README
-  case $t in sip_message | stream_framer) seed_torture "$work" ;; esac
+  # parser_differential reads SIP messages: the sip_message corpus and regressions too.
+  if [ "$t" = parser_differential ]; then
+    cp tests/fuzz/corpus/sip_message/* tests/fuzz/regressions/sip_message/* "$work"/ 2>/dev/null ||
+      true
+  fi
+  case $t in sip_message | stream_framer | parser_differential) seed_torture "$work" ;; esac
   bin=build-fuzz/bin/${t}_fuzz
   opts="-max_len=131072 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$findings/"
   echo "== fuzz $t: replay $(ls "$work" | wc -l) inputs"
@@ -60,6 +67,12 @@ fuzz_one() {
     return 1
   fi
   [ "$seconds" -gt 0 ] || return 0
+  case " ${SIPPROXY_FUZZ_REPLAY_ONLY:-} " in
+    *" $t "*)
+      echo "== fuzz $t: replayed only (SIPPROXY_FUZZ_REPLAY_ONLY)"
+      return 0
+      ;;
+  esac
   echo "== fuzz $t for ${seconds}s"
   # shellcheck disable=SC2086
   if ! ASAN_OPTIONS=detect_leaks=1 "$bin" $opts -max_total_time="$seconds" -print_final_stats=1 \

@@ -51,6 +51,10 @@ TEST(parse_uint, accepts_decimals_within_max) {
   EXPECT_EQ(parse_uint("0", 0), std::optional<std::uint32_t>(0));
   EXPECT_EQ(parse_uint("4294967295", 0xffffffffu), std::optional<std::uint32_t>(4294967295u));
   EXPECT_EQ(parse_uint("007", 255), std::optional<std::uint32_t>(7));
+  // Found by the libosip2 differential (regressions/sip_message/content-length-leading-
+  // zeros.sip): more than ten digits, most of them leading zeros, is still a small number.
+  EXPECT_EQ(parse_uint("00000000000000000002", 255), std::optional<std::uint32_t>(2));
+  EXPECT_EQ(parse_uint("000000000000", 255), std::optional<std::uint32_t>(0));
 }
 
 TEST(parse_uint, rejects_everything_else) {
@@ -63,6 +67,7 @@ TEST(parse_uint, rejects_everything_else) {
   EXPECT_FALSE(parse_uint("1 2", 255));
   EXPECT_FALSE(parse_uint("4294967296", 0xffffffffu));
   EXPECT_FALSE(parse_uint("12345678901", 0xffffffffu));
+  EXPECT_FALSE(parse_uint("0012345678901", 0xffffffffu));
 }
 
 }  // namespace

@@ -324,6 +324,59 @@ TEST(parser, nul_in_a_header_is_400) {
   EXPECT_EQ(r.error_reason, "NUL byte in the header section");
 }
 
+TEST(parser, bare_cr_in_a_header_is_400) {
+  // Found by the differential check against libosip2: a CR not followed by LF inside a
+  // value was kept, and forwarded (tests/fuzz/regressions/sip_message/bare-cr-*).
+  for (const char* line : {"Subject: a@b\r\x1b\r\n", "Subject: a\rb\r\n", "X-A: 1\r\r\n"}) {
+    SCOPED_TRACE(line);
+    auto r = parse(options_with(line));
+    ASSERT_TRUE(r.msg);
+    EXPECT_EQ(r.error_status, 400);
+    EXPECT_EQ(r.error_reason, "Bare CR in the header section");
+  }
+}
+
+TEST(parser, raw_non_ascii_in_request_uri_is_400) {
+  // Found by the libosip2 differential (regressions/sip_message/raw-octets-in-request-uri).
+  std::string text = options_with("");
+  text.replace(text.find("sip:x@"), 6, "sip:x\x7f\xc3\xa9@");
+  auto r = parse(text);
+  ASSERT_TRUE(r.msg);
+  EXPECT_EQ(r.error_status, 400);
+  EXPECT_EQ(r.error_reason, "Malformed Request-URI");
+  // Escaped, the same octets are fine.
+  text = options_with("");
+  text.replace(text.find("sip:x@"), 6, "sip:x%7f%c3%a9@");
+  EXPECT_EQ(parse(text).error_status, 0);
+}
+
+TEST(parser, call_id_outside_the_word_grammar_is_400) {
+  // Found by the libosip2 differential (regressions/sip_message/call-id-with-white-space).
+  for (const char* bad : {"a b@c", "a@b@c", "a@", "@b", "a\tb", "a\x01", "a\x7f"}) {
+    SCOPED_TRACE(bad);
+    std::string text = options_with("");
+    text.replace(text.find("Call-ID: abc"), 12, std::string("Call-ID: ") + bad);
+    auto r = parse(text);
+    ASSERT_TRUE(r.msg);
+    EXPECT_EQ(r.error_status, 400);
+    EXPECT_EQ(r.error_reason, "Malformed Call-ID header");
+  }
+  for (const char* good :
+       {"abc", "f81d4fae-7dec@[2001:db8::1]", "a.b!c%d*e_f+g`h'i~j(k)<l>:m\\n\"o/p[q]r?s{t}u",
+        "edge-\xff\xfe\xc3(-x", "dn;1001", "a&b"}) {
+    SCOPED_TRACE(good);
+    std::string text = options_with("");
+    text.replace(text.find("Call-ID: abc"), 12, std::string("Call-ID: ") + good);
+    EXPECT_EQ(parse(text).error_status, 0) << parse(text).error_reason;
+  }
+}
+
+TEST(parser, cr_before_lf_is_a_line_end_not_a_bare_cr) {
+  auto r = parse(options_with("Subject: a\r\n"));
+  ASSERT_TRUE(r.msg);
+  EXPECT_EQ(r.error_status, 0) << r.error_reason;
+}
+
 TEST(parser, nul_on_the_start_line_drops_the_message) {
   static const char start[] = "OPTIONS sip:a\0b@y SIP/2.0\r\n";
   std::string text =

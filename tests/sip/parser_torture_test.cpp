@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sip/parser.hpp"
+#include "sip/torture_corpus.hpp"
 
 namespace sipproxy::sip {
 namespace {
@@ -42,24 +43,6 @@ std::vector<torture_case> load_index() {
   return out;
 }
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The placeholders the integration test fills with real addresses.
-std::string fill(std::string text) {
-  const std::pair<std::string, std::string> values[] = {
-      {"${TRANSPORT}", "UDP"}, {"${CLIENT}", "192.0.2.10:5070"}, {"${UNIQ}", "u1"}};
-  for (const auto& [key, value] : values) {
-    for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at))
-      text.replace(at, key.size(), value);
-  }
-  return text;
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
@@ -79,7 +62,7 @@ TEST(parser_torture, index_lists_every_message_once) {
 TEST(parser_torture, every_message_gets_its_verdict) {
   for (const auto& c : load_index()) {
     SCOPED_TRACE(c.file);
-    std::string bytes = fill(read_file(torture_dir / "messages" / c.file));
+    std::string bytes = fill_placeholders(read_bytes(torture_dir / "messages" / c.file));
     ASSERT_FALSE(bytes.empty());
     auto r = parse(bytes);
     if (c.parser == "drop") {

@@ -144,6 +144,16 @@ TEST(uri, malformed_text_is_rejected) {
   EXPECT_FALSE(parse_uri(""));
 }
 
+TEST(uri, a_second_at_sign_is_not_a_uri) {
+  // Found by the libosip2 differential: "sip:a@b;x@c" read with host c here and b there.
+  EXPECT_FALSE(parse_uri("sip:alice@example.com;transice@example.net"));
+  EXPECT_FALSE(parse_uri("sip:@user@example.com"));
+  EXPECT_FALSE(parse_uri("sip:a:p@ss@example.com"));
+  auto u = parse_uri("sip:a%40b@example.com");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "example.com");
+}
+
 TEST(uri, non_sip_schemes_are_nullopt) {
   EXPECT_FALSE(parse_uri("tel:+1-201-555-0123"));
   EXPECT_FALSE(parse_uri("http://example.com/"));

@@ -92,6 +92,34 @@ TEST(via, malformed_values_are_nullopt) {
   EXPECT_FALSE(parse_via(""));
 }
 
+TEST(via, params_outside_the_grammar_make_it_unreadable) {
+  // Found by the libosip2 differential: "192;0.2.10:5070;br(anch=..." was read as host
+  // 192 with no branch, and the request forwarded (RFC 3261 §25.1 via-params).
+  EXPECT_FALSE(parse_via("SIP/2.0/UDP 192;0.2.10:5070;br(anch=z9hG4bK1"));
+  EXPECT_FALSE(parse_via("SIP/2.0/UDP h;branch=z9hG4bK1;;rport"));
+  EXPECT_FALSE(parse_via("SIP/2.0/UDP h;branch=a b"));
+  EXPECT_FALSE(parse_via("SIP/2.0/UDP h;received=[::1"));
+  EXPECT_FALSE(parse_via("SIP/2.0/UDP h;branch=z9hG4bK1;"));
+}
+
+TEST(via, sent_by_host_outside_the_grammar_makes_it_unreadable) {
+  // Found by the libosip2 differential: octets 0xff... before the address were taken
+  // as part of the host.
+  EXPECT_FALSE(
+      parse_via("SIP/2.0/UD\xff\xfb"
+                "192.0.2.10:5070;branch=z9hG4bK1"));
+  EXPECT_FALSE(parse_via("SIP/2.0/UDP ho_st;branch=z9hG4bK1"));
+  EXPECT_FALSE(parse_via("SIP/2.0/UDP [2001:db8::g]"));
+  EXPECT_FALSE(parse_via("SIP/2.0/UDP h:o:st"));
+}
+
+TEST(via, params_inside_the_grammar_are_fine) {
+  EXPECT_TRUE(parse_via("SIP/2.0/UDP h ; branch = z9hG4bK1 ; rport"));
+  EXPECT_TRUE(parse_via("SIP/2.0/UDP h;received=[2001:db8::9:255];rport=5060"));
+  EXPECT_TRUE(parse_via("SIP/2.0/UDP h;x-quoted=\"a; b\";branch=z9hG4bK1"));
+  EXPECT_TRUE(parse_via("SIP/2.0/UDP h;maddr=224.2.0.1;ttl=16"));
+}
+
 // --- stamp_received (RFC 3261 §18.2.1, RFC 3581 §4) ---------------------------------
 
 std::string stamp(std::string_view value, std::string_view ip, std::uint16_t port) {
