@@ -46,7 +46,7 @@ if(SIPPROXY_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${SIPPROXY_PACKAGE_PREFIX}/lib/sipproxy)
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "libc6, libstdc++6, libgcc-s1, libfmt9, libc-ares2, libhiredis0.14, passwd")
+      "libc6, libstdc++6, libgcc-s1, libfmt9, libc-ares2, libhiredis0.14, libssl3, libboost-program-options1.81.0, passwd")
 endif()
 # passwd: useradd, for the postinst (Priority: required, so always there; said anyway).
 if(SIPPROXY_DPKG_SHLIBDEPS)

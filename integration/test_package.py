@@ -31,6 +31,9 @@ EXPECTED_FILES = {
     "./usr/share/man/man8/sipproxyctl.8",
     "./usr/share/man/man8/sipprobe.8",
     "./usr/share/man/man5/sipproxy.conf.5",
+    "./usr/share/bash-completion/completions/sipproxyd",
+    "./usr/share/bash-completion/completions/sipproxyctl",
+    "./usr/share/bash-completion/completions/sipprobe",
 }
 
 
@@ -83,7 +86,7 @@ def test_package_lists_the_expected_files(package):
     files = listed(package)
     missing = EXPECTED_FILES - files.keys()
     assert not missing, package["listing"]
-    # Completion scripts, when the tree installs any, land where bash-completion looks.
+    # Completion scripts land where bash-completion looks, and nowhere else.
     for path in files:
         if "completion" in path and not path.endswith("/"):
             assert path.startswith("./usr/share/bash-completion/completions/"), path
