@@ -1,4 +1,5 @@
 #include "proxy/steps.hpp"
+#include "sip/header_id.hpp"
 #include "sip/uri.hpp"
 
 namespace sipproxy::proxy {
@@ -18,8 +19,8 @@ bool endpoint_hop(const request_context& ctx, const transport::peer& hop, const 
 
 step_result check_tls_target(request_context& ctx, const proxy_env& env) {
   if (!ctx.next_hop) return step_result::next;  // a host name: DNS gives TLS for sips:
-  auto u = sip::parse_uri(ctx.in->request_uri());
-  bool sips = u && u->is_sips();
+  // check_uri_scheme has parsed the Request-URI already: its scheme is enough here.
+  bool sips = sip::iequals(sip::uri_scheme(ctx.in->request_uri()), "sips");
   if (!sips && ctx.from.proto != transport::protocol::tls) return step_result::next;
   auto clear_endpoint = [&](const transport::peer& hop) {
     return hop.proto != transport::protocol::tls && endpoint_hop(ctx, hop, env);
