@@ -65,7 +65,9 @@ bool parse_start_line(std::string_view line, message& msg, parse_result& result)
     int code = 0;
     auto [p, ec] = std::from_chars(code_text.data(), code_text.data() + 3, code);
     if (ec != std::errc{} || p != code_text.data() + 3 || code < 100 || code > 699) return false;
-    std::string_view reason = rest.size() > 3 ? rest.substr(4) : std::string_view{};
+    // The SP before the Reason-Phrase is there even when the phrase is empty.
+    if (rest.size() < 4) return false;
+    std::string_view reason = rest.substr(4);
     msg.set_status_line(version, code, reason);
     if (!is_sip_version(version)) {
       result.error_status = 505;
@@ -203,6 +205,9 @@ parse_result parse(std::string bytes, const parse_limits& limits) {
   }
   std::string_view head = text.substr(0, head_end);
   std::string_view body = text.substr(body_start);
+  // RFC 3261 §7: message = start-line *message-header CRLF [message-body]. Without the
+  // empty line the header section may have been cut short (a truncated datagram).
+  bool unterminated = head_end == text.size();
 
   // A NUL on the start line: not SIP, drop. Further down the message can still be
   // answered, and is refused.
@@ -223,6 +228,7 @@ parse_result parse(std::string bytes, const parse_limits& limits) {
 
   line_cursor lines{head};
   if (!parse_start_line(lines.next(), *msg, result)) return result;
+  if (unterminated) fail(result, "Header section without its empty line");
 
   while (!lines.done()) {
     std::string_view line = lines.next();
@@ -288,8 +294,10 @@ parse_result parse(std::string bytes, const parse_limits& limits) {
 
   if (msg->is_request()) {
     validate_request(*msg, result);
-  } else if (msg->count(header_id::via) == 0 || msg->count(header_id::cseq) == 0 ||
-             !parse_cseq(msg->value(header_id::cseq)) || msg->count(header_id::call_id) == 0) {
+  } else if (msg->count(header_id::via) == 0 || msg->count(header_id::cseq) != 1 ||
+             !parse_cseq(msg->value(header_id::cseq)) || msg->count(header_id::call_id) != 1) {
+    // One CSeq and one Call-ID (RFC 3261 §7.3.1: neither is a list): with two, the
+    // transaction and the next hop could each match on another.
     fail(result, "Malformed response");
   }
   result.msg = std::move(msg);

@@ -54,7 +54,8 @@ raw_message split(std::string_view text) {
     std::string_view line = head.substr(pos, end - pos);
     pos = end + 1;
     if (first) {
-      out.start_line = trim(line);
+      // As written: "SIP/2.0 200 " keeps the SP before its empty Reason-Phrase.
+      out.start_line = line.ends_with('\r') ? line.substr(0, line.size() - 1) : line;
       first = false;
     } else if (!line.empty() && is_wsp(line.front()) && !out.fields.empty()) {
       raw_field& f = out.fields.back();
@@ -98,8 +99,8 @@ bool all_digits(std::string_view s) {
 
 // The message reduced to what routing reads: the start line, the top Via entry, the Route,
 // Max-Forwards, Call-ID, CSeq and Content-Length fields byte for byte, From and To with their URI
-// and display name replaced (their parameters, the tag among them, kept byte for byte); every other
-// field left out.
+// and display name replaced (their parameters, the tag among them, kept byte for byte; in a
+// response, a From or To that is no name-addr left out); every other field left out.
 std::string without_unused_components(std::string_view bytes) {
   raw_message m = split(bytes);
   std::string out(m.start_line);
@@ -122,6 +123,9 @@ std::string without_unused_components(std::string_view bytes) {
       case header_id::from:
       case header_id::to: {
         auto na = parse_name_addr(f.value);
+        // A response goes back by its Via (RFC 3261 §16.7): one whose From or To is no
+        // name-addr is forwarded with it untouched, and reduced without it.
+        if (!na && m.start_line.starts_with("SIP/")) continue;
         if (!na) return {};
         out.append(f.name).append(": <sip:x@invalid>").append(na->params);
         break;
@@ -199,8 +203,22 @@ bool missing_mandatory(const differential& d, const field_disagreement&) {
 bool response_missing_header(const differential& d, const field_disagreement&) {
   if (!we_refuse(d, "Malformed response")) return false;
   const routing_fields& o = *d.osip;
+  raw_message m = split(d.bytes);
   return !o.has_via || o.call_id.empty() || !o.cseq_number || *o.cseq_number > max_cseq ||
-         o.cseq_method.empty();
+         !is_token(o.cseq_method) || count_fields(m, header_id::cseq) > 1 ||
+         count_fields(m, header_id::call_id) > 1;
+}
+
+// A From or To header with nothing in it: libosip2 skips an empty header, and then finds no
+// From or To; we read the header that is there, and it is no name-addr / addr-spec.
+bool empty_from_or_to(const differential& d, const field_disagreement&) {
+  bool from = we_refuse(d, "Malformed From header") && !d.osip->has_from;
+  bool to = we_refuse(d, "Malformed To header") && !d.osip->has_to;
+  if (!from && !to) return false;
+  for (const auto& f : split(d.bytes).fields) {
+    if (f.id == (from ? header_id::from : header_id::to) && trim(f.value).empty()) return true;
+  }
+  return false;
 }
 
 bool empty_call_id(const differential& d, const field_disagreement&) {
@@ -331,6 +349,13 @@ bool bare_cr_in_header_section(const differential& d, const field_disagreement&)
   return false;
 }
 
+bool header_section_not_ended(const differential& d, const field_disagreement&) {
+  if (!we_refuse(d, "Header section without its empty line")) return false;
+  std::string_view text = d.bytes;
+  while (!text.empty() && (text.front() == '\r' || text.front() == '\n')) text.remove_prefix(1);
+  return text.find("\r\n\r\n") == text.npos && text.find("\n\n") == text.npos;
+}
+
 bool too_many_header_fields(const differential& d, const field_disagreement&) {
   if (!we_refuse(d, "Too many header fields")) return false;
   std::size_t n = 0;
@@ -411,22 +436,31 @@ bool request_uri_unreadable_refused(const differential& d, const field_disagreem
   return (scheme == "sip" || scheme == "sips") && !parse_uri(ruri) && sip_uri_breaks_grammar(ruri);
 }
 
+// Each entry we could not read breaks the SIP-URI grammar, and libosip2 either leaves it
+// out or reads it as a URI that breaks the grammar too (a host with '!' or raw octets in
+// it); every entry we read, libosip2 reads the same, in the same order.
 bool route_unreadable(const differential& d, const field_disagreement&) {
   if (!d.ours_accepts || !d.osip) return false;
   routing_fields ours = fields_of(*d.ours.msg);
-  std::vector<routing_uri> readable;
+  const std::vector<routing_uri>& theirs = d.osip->routes;
   std::size_t i = 0;
+  std::size_t j = 0;
+  bool unreadable = false;
   for (const auto& h : d.ours.msg->headers()) {
     if (h.id != header_id::route) continue;
     if (ours.routes[i] != "<unparseable>") {
-      readable.push_back(ours.routes[i]);
+      if (j >= theirs.size() || theirs[j] != ours.routes[i]) return false;
+      ++j;
     } else {
       auto na = parse_name_addr(h.value);
       if (na && !sip_uri_breaks_grammar(na->uri)) return false;  // we failed a good one
+      unreadable = true;
+      if (j < theirs.size() && theirs[j] != "<unparseable>" && sip_uri_breaks_grammar(theirs[j]))
+        ++j;
     }
     ++i;
   }
-  return readable.size() < ours.routes.size() && readable == d.osip->routes;
+  return unreadable && j == theirs.size();
 }
 
 bool top_via_not_via(const differential& d, const field_disagreement& f) {
@@ -482,10 +516,17 @@ constexpr std::array table{
         "§16.3 step 1: the proxy needs them well-formed; RFC 4475 §3.3.1",
         missing_mandatory},
     known_disagreement{"response-missing-header", "acceptance", "400 Malformed response",
-                       "accepts a response without a Via, Call-ID or usable CSeq",
+                       "accepts a response without a Via, Call-ID or usable CSeq (a number "
+                       "of 2**31 or more, a method that is not a token)",
                        "RFC 3261 §8.2.6.2: a response copies Via, From, To, Call-ID and CSeq; "
                        "§16.7 routes it by its top Via",
                        response_missing_header},
+    known_disagreement{"empty-from-or-to", "acceptance", "400 Malformed From / To header",
+                       "accepts: it skips the empty header (and then has no From or To)",
+                       "RFC 3261 §25.1: From = (\"From\" / \"f\") HCOLON from-spec, from-spec "
+                       "= (name-addr / addr-spec) *(SEMI from-param), likewise To: no empty "
+                       "form; §8.1.1: a request carries both",
+                       empty_from_or_to},
     known_disagreement{"empty-call-id", "acceptance", "400 Empty Call-ID header",
                        "accepts, Call-ID empty",
                        "RFC 3261 §25.1: callid = word [\"@\" word], word = 1*(...)", empty_call_id},
@@ -561,6 +602,13 @@ constexpr std::array table{
                        "RFC 3261 §7.3.1, §25.1: CRLF ends a line; no rule admits a lone CR "
                        "(a next hop may end the line there: header injection)",
                        bare_cr_in_header_section},
+    known_disagreement{"header-section-not-ended", "acceptance",
+                       "400 Header section without its empty line",
+                       "accepts (in most messages) a header section that runs to the end",
+                       "RFC 3261 §7: message = start-line *message-header CRLF "
+                       "[message-body]: the empty line is not optional; without it the "
+                       "datagram may have been cut short",
+                       header_section_not_ended},
     known_disagreement{"too-many-header-fields", "acceptance", "400 Too many header fields",
                        "accepts any number",
                        "ours by design: parse_limits caps a message at 256 header entries; "

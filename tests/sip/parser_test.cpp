@@ -565,6 +565,18 @@ TEST(parser, response_without_via_or_cseq_is_400) {
   EXPECT_EQ(r2.error_status, 400);
 }
 
+// RFC 3261 §7.3.1: CSeq and Call-ID are no lists. Found by the libosip2 differential
+// (tests/fuzz/regressions/sip_message/response-with-two-cseqs.sip).
+TEST(parser, response_with_two_cseqs_or_call_ids_is_malformed) {
+  const std::string head = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n";
+  auto r = parse(head + "Call-ID: r\r\nCSeq: 1 OPTIONS\r\nCSeq: 2 OPTIONS\r\n\r\n");
+  ASSERT_TRUE(r.msg);
+  EXPECT_EQ(r.error_reason, "Malformed response");
+  auto r2 = parse(head + "Call-ID: r\r\nCall-ID: s\r\nCSeq: 1 OPTIONS\r\n\r\n");
+  ASSERT_TRUE(r2.msg);
+  EXPECT_EQ(r2.error_reason, "Malformed response");
+}
+
 TEST(parser, bad_status_codes_are_not_messages) {
   EXPECT_FALSE(parse("SIP/2.0 99 Low\r\nVia: SIP/2.0/UDP h\r\n\r\n").msg);
   EXPECT_FALSE(parse("SIP/2.0 700 High\r\nVia: SIP/2.0/UDP h\r\n\r\n").msg);
@@ -621,6 +633,30 @@ TEST(parser, response_with_empty_reason_phrase) {
   EXPECT_EQ(r.error_status, 0) << r.error_reason;
   EXPECT_EQ(r.msg->status(), 200);
   EXPECT_EQ(r.msg->reason(), "");
+}
+
+// RFC 3261 §25.1: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF; the
+// second SP is there even when the phrase is empty. Found by the libosip2 differential
+// (tests/fuzz/regressions/sip_message/status-line-without-reason-sp.sip).
+TEST(parser, status_line_without_the_space_before_the_reason_is_not_a_message) {
+  EXPECT_FALSE(
+      parse("SIP/2.0 200\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
+            "To: <sip:x@y>;tag=2\r\nCall-ID: r\r\nCSeq: 1 OPTIONS\r\n\r\n")
+          .msg);
+  EXPECT_FALSE(parse("SIP/2.0 200\nV:SIP/2.0/D e\nCSeq:0 O\nI:").msg);
+}
+
+// RFC 3261 §7: message = start-line *message-header CRLF [message-body]: a datagram whose
+// header section never ends may have been cut short. Found by the libosip2 differential
+// (tests/fuzz/regressions/sip_message/header-section-without-empty-line.sip).
+TEST(parser, header_section_without_its_empty_line_is_400) {
+  std::string m = options_with("");
+  m.resize(m.size() - 2);  // the empty line
+  auto r = parse(m);
+  ASSERT_TRUE(r.msg);
+  EXPECT_EQ(r.error_status, 400);
+  EXPECT_EQ(r.error_reason, "Header section without its empty line");
+  EXPECT_EQ(parse(m + "\r\n").error_status, 0);
 }
 
 }  // namespace
