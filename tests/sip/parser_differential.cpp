@@ -349,6 +349,15 @@ bool bare_cr_in_header_section(const differential& d, const field_disagreement&)
   return false;
 }
 
+// The first line after the start line begins with white space: a continuation of no header.
+bool continuation_without_header(const differential& d, const field_disagreement&) {
+  if (!we_refuse(d, "Continuation line without a header")) return false;
+  std::string_view text = d.bytes;
+  while (!text.empty() && (text.front() == '\r' || text.front() == '\n')) text.remove_prefix(1);
+  std::size_t lf = text.find('\n');
+  return lf != text.npos && lf + 1 < text.size() && is_wsp(text[lf + 1]);
+}
+
 bool header_section_not_ended(const differential& d, const field_disagreement&) {
   if (!we_refuse(d, "Header section without its empty line")) return false;
   std::string_view text = d.bytes;
@@ -602,6 +611,12 @@ constexpr std::array table{
                        "RFC 3261 §7.3.1, §25.1: CRLF ends a line; no rule admits a lone CR "
                        "(a next hop may end the line there: header injection)",
                        bare_cr_in_header_section},
+    known_disagreement{"continuation-without-header", "acceptance",
+                       "400 Continuation line without a header (a response: drop)",
+                       "accepts: it folds the line into nothing",
+                       "RFC 3261 §7.3.1, §25.1: a continuation line (LWS) belongs to a "
+                       "header field; message-header follows the start line's CRLF",
+                       continuation_without_header},
     known_disagreement{"header-section-not-ended", "acceptance",
                        "400 Header section without its empty line",
                        "accepts (in most messages) a header section that runs to the end",
