@@ -293,7 +293,7 @@ bool content_length_beyond_body(const differential& d, const field_disagreement&
 bool start_line_not_sip(const differential& d, const field_disagreement&) {
   static const std::regex request_line(R"(^[A-Za-z0-9.!%*_+`'~-]+ [^ ]+ SIP/[0-9]+\.[0-9]+$)",
                                        std::regex::icase);
-  static const std::regex status_line(R"(^SIP/[0-9]+\.[0-9]+ [1-6][0-9][0-9]( .*)?$)",
+  static const std::regex status_line(R"(^SIP/[0-9]+\.[0-9]+ [1-6][0-9][0-9] .*$)",
                                       std::regex::icase);
   if (d.ours_accepts || !d.osip) return false;
   std::string_view text = d.bytes;

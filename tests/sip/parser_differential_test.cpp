@@ -129,6 +129,18 @@ TEST(parser_differential, a_response_cseq_method_outside_token_is_response_missi
   EXPECT_EQ(row->id, "response-missing-header");
 }
 
+// Found by fuzzing: "SIP/2.0 200" LF "K$ O": libosip2 looks for the SP before the reason
+// across the line end; we drop the message. The start line is no Status-Line.
+TEST(parser_differential, a_status_line_without_its_second_space_is_start_line_not_sip) {
+  auto d = compare_parsers(
+      "SIP/2.0 200\nK$ O\rVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: x\r\n"
+      "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_EQ(d.disagreements.size(), 1u);
+  const auto* row = classify(d, d.disagreements.front());
+  ASSERT_TRUE(row) << describe(d, d.disagreements.front());
+  EXPECT_EQ(row->id, "start-line-not-sip");
+}
+
 TEST(parser_differential, every_disagreement_is_a_known_one) {
   auto all = inputs();
   ASSERT_GE(all.size(), 70u) << "torture or corpus messages not found";
