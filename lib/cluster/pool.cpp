@@ -25,10 +25,9 @@ std::optional<asio::ip::tcp::endpoint> mgmt_endpoint(const config::proxy_app& p)
 pool::pool(asio::io_context& io, const config::settings& settings,
            replicated_binding_store& bindings, replicated_session_table& sessions,
            config::test_timers timers)
-    : io_(io),
+    : shared_state(bindings, sessions),
+      io_(io),
       settings_(settings),
-      bindings_(bindings),
-      sessions_(sessions),
       timers_(timers),
       confirmer_(io, "the pool's peers", [&settings] {
         return std::chrono::milliseconds(std::max(0, settings.registration_confirm_timeout));
@@ -89,14 +88,6 @@ std::string pool::update_line(const std::string& records) const {
   line.pop_back();  // the closing brace
   line += ",\"data\":{\"records\":[" + records + "]}}\n";
   return line;
-}
-
-std::string pool::digest_text() const {
-  return fmt::format("{:016x}", digest());
-}
-
-std::size_t pool::records() const {
-  return bindings_.size() + bindings_.tombstones() + sessions_.size();
 }
 
 std::size_t pool::peers_up() const {
@@ -264,6 +255,10 @@ std::string pool::initial_sync(std::chrono::seconds bound) {
   io.run_for(std::chrono::milliseconds(10));
   return fmt::format("state from {} of {} peer(s) ({} record(s) held): {}", synced, peers_.size(),
                      records(), text);
+}
+
+std::string pool::sync_before_serving(std::chrono::seconds bound) {
+  return links_.empty() ? std::string() : "pool: " + initial_sync(bound);
 }
 
 void pool::start() {

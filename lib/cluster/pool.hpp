@@ -22,34 +22,40 @@
 #include "cluster/peer_link.hpp"
 #include "cluster/replicated_binding_store.hpp"
 #include "cluster/replicated_session_table.hpp"
+#include "cluster/shared_state.hpp"
 #include "config/settings.hpp"
 #include "config/test_timers.hpp"
 #include "mgmt/protocol.hpp"
 
 namespace sipproxy::cluster {
 
-class pool {
+class pool final : public shared_state {
  public:
   // The peers are the other instances of sipproxy-applications that have a mgmt-port.
   pool(boost::asio::io_context& io, const config::settings& settings,
        replicated_binding_store& bindings, replicated_session_table& sessions,
        config::test_timers timers = {});
-  ~pool();
+  ~pool() override;
 
   // Before serving (blocking): the whole state of every peer that answers, each step
   // within wait-response-timeout and all within `bound`. Returns what happened, for the log.
   std::string initial_sync(std::chrono::seconds bound);
-  void start();
-  void stop();
 
+  // shared_state: initial_sync when there is a peer; the links stop when draining begins.
+  std::string sync_before_serving(std::chrono::seconds bound) override;
+  void start() override;
+  void drain() override { stop(); }
+  void stop() override;
   // The peer commands (peer-*); nullopt for any other command.
-  std::optional<mgmt::json> handle(const mgmt::request& r);
+  std::optional<mgmt::json> handle(const mgmt::request& r) override;
+  std::optional<mgmt::json> peer_links() const override { return peers(); }
+  std::optional<storage_health> storage() const override { return std::nullopt; }
+  mgmt::json status() const override { return mgmt::json{{"backend", "peers"}}; }
+  std::vector<std::string> alarms() const override;  // one line per disconnected peer
 
-  mgmt::json peers() const;                 // for sipproxyctl peers
-  std::vector<std::string> alarms() const;  // one line per disconnected peer
+  mgmt::json peers() const;  // for sipproxyctl peers
   std::size_t peer_count() const { return links_.size(); }
   std::size_t peers_up() const;
-  std::size_t records() const;  // bindings, tombstones and sessions held
 
   // What the links use.
   std::chrono::milliseconds send_interval() const;
@@ -60,8 +66,6 @@ class pool {
   std::string update_line(const std::string& comma_separated_records) const;
   mgmt::json page(std::optional<std::uint64_t> after, std::size_t n) const;
   std::size_t apply(const mgmt::json& records, const std::string& from);
-  std::uint64_t digest() const { return bindings_.digest() + sessions_.digest(); }
-  std::string digest_text() const;
   // The number of the latest local change (see change_confirmer).
   std::uint64_t last_change() const { return confirmer_.last(); }
   // A link's acknowledgements or state changed: waiting REGISTERs may be answered.
@@ -72,13 +76,14 @@ class pool {
   nlohmann::json confirmations() const { return confirmer_.status(); }
 
  private:
+  void add_peers_details(mgmt::json& reply) const override {
+    reply["confirmations"] = confirmations();
+  }
   void on_local_change(const replica_record& r);
   peer_link* link_of(const std::string& name);
 
   boost::asio::io_context& io_;
   const config::settings& settings_;
-  replicated_binding_store& bindings_;
-  replicated_session_table& sessions_;
   config::test_timers timers_;
   std::vector<peer_info> peers_;
   std::vector<std::unique_ptr<peer_link>> links_;

@@ -55,11 +55,10 @@ redis_storage::redis_storage(asio::io_context& io, std::string self, config::red
                              replicated_binding_store& bindings, replicated_session_table& sessions,
                              availability on_change, change_confirmer::wait_time confirm_wait,
                              std::size_t queue_cap)
-    : io_(io),
+    : shared_state(bindings, sessions),
+      io_(io),
       self_(std::move(self)),
       target_(std::move(target)),
-      bindings_(bindings),
-      sessions_(sessions),
       on_change_(std::move(on_change)),
       router_(make_redis_router(io, target_)),
       retry_timer_(io),

@@ -47,6 +47,7 @@
 #include "cluster/redis_router.hpp"
 #include "cluster/replicated_binding_store.hpp"
 #include "cluster/replicated_session_table.hpp"
+#include "cluster/shared_state.hpp"
 #include "config/shared_storage.hpp"
 #include "log/throttle.hpp"
 
@@ -58,7 +59,7 @@ inline constexpr std::chrono::seconds connect_deadline{2};
 inline constexpr std::chrono::seconds resync_deadline{60};
 inline constexpr std::size_t redis_queue_cap = 20000;  // changes queued while Redis is away
 
-class redis_storage {
+class redis_storage final : public shared_state {
  public:
   enum class state { down, connecting, syncing, up };
   using availability = std::function<void(bool up)>;
@@ -67,26 +68,39 @@ class redis_storage {
                 replicated_binding_store& bindings, replicated_session_table& sessions,
                 availability on_change, change_confirmer::wait_time confirm_wait,
                 std::size_t queue_cap = redis_queue_cap);
-  ~redis_storage();
+  ~redis_storage() override;
 
   // Before serving (runs the loop): connected and synchronised, or `bound` passed (the
   // instance then starts unavailable and keeps reconnecting). For the log.
   std::string initial_sync(std::chrono::seconds bound);
   // The first wait before a lost connection is tried again (1 s; then 2x, then 5x it).
   void set_reconnect(std::chrono::milliseconds first) { backoff_ = reconnect_ = first; }
-  void start();
-  void stop();
+
+  // shared_state: Redis stays connected while draining (the last REGISTERs' bindings still
+  // get written), until the instance stops.
+  std::string sync_before_serving(std::chrono::seconds bound) override {
+    return "shared storage: " + initial_sync(bound);
+  }
+  void start() override;
+  void drain() override {}
+  void stop() override;
+  std::optional<mgmt::json> handle(const mgmt::request&) override { return std::nullopt; }
+  std::optional<mgmt::json> peer_links() const override { return std::nullopt; }
+  std::optional<storage_health> storage() const override {
+    return storage_health{up(), queued(), queue_overflows()};
+  }
+  nlohmann::json status() const override;            // for sipproxyctl status/peers
+  std::vector<std::string> alarms() const override;  // the 40008 line while Redis is unavailable
 
   state current() const { return state_; }
   bool up() const { return state_ == state::up; }
-  nlohmann::json status() const;            // for sipproxyctl status/peers and /metrics
-  std::vector<std::string> alarms() const;  // the 40008 line while Redis is unavailable
   std::size_t queued() const { return queue_.size(); }
   std::uint64_t queue_overflows() const { return queue_overflows_; }
   // A REGISTER's binding changes: `done` once Redis acknowledged them (see above).
   void confirm(registrar::confirmation_handler done);
 
  private:
+  void add_peers_details(mgmt::json& reply) const override { reply["storage"] = status(); }
   void connect();
   void lost(const std::string& reason);
   void begin_sync();
@@ -108,8 +122,6 @@ class redis_storage {
   boost::asio::io_context& io_;
   std::string self_;
   config::redis_target target_;
-  replicated_binding_store& bindings_;
-  replicated_session_table& sessions_;
   availability on_change_;
   std::unique_ptr<redis_router> router_;
   boost::asio::steady_timer retry_timer_;

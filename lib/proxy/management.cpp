@@ -2,12 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
 #include "config/option_table.hpp"
 #include "config/printable_value.hpp"
 #include "log/logger.hpp"
 #include "proxy/aor.hpp"
+#include "proxy/metric_table.hpp"
 
 namespace sipproxy::proxy {
 
@@ -17,9 +16,7 @@ management::management(management_view view)
     : v_(std::move(view)), started_(std::chrono::steady_clock::now()) {}
 
 json management::handle(const mgmt::request& r) {
-  if (v_.pool) {
-    if (auto reply = v_.pool->handle(r)) return *reply;
-  }
+  if (auto reply = v_.shared.handle(r)) return *reply;
   if (r.cmd == "status") return mgmt::ok(status());
   if (r.cmd == "servers") return mgmt::ok(servers());
   if (r.cmd == "registrations") return registrations(r.args);
@@ -36,15 +33,7 @@ json management::handle(const mgmt::request& r) {
              {"requests_in_progress", v_.core.context_count()},
              {"sessions", v_.sessions.size()}});
   }
-  if (r.cmd == "peers") {
-    json peers = v_.pool ? v_.pool->peers() : json::array();
-    json reply{{"peers", peers},
-               {"records", v_.pool ? v_.pool->records() : v_.bindings.size()},
-               {"digest", v_.pool ? v_.pool->digest_text() : std::string()}};
-    if (v_.pool) reply["confirmations"] = v_.pool->confirmations();
-    if (v_.storage) reply["storage"] = v_.storage->status();
-    return mgmt::ok(reply);
-  }
+  if (r.cmd == "peers") return mgmt::ok(v_.shared.peers_reply());
   if (r.cmd == "get") return get(r.args);
   if (r.cmd == "set") return set(r.args);
   if (r.cmd == "drain" || r.cmd == "undrain") {
@@ -65,7 +54,7 @@ json management::status_document() const {
   json doc = status();
   doc["servers"] = servers()["servers"];
   doc["dialogs"] = v_.core.dialogs().size();
-  doc["peers"] = v_.pool ? v_.pool->peers() : json::array();
+  doc["peers"] = v_.shared.peer_links().value_or(json::array());
   return doc;
 }
 
@@ -77,191 +66,13 @@ bool management::serving() const {
   return false;
 }
 
+metric_source management::metrics() const {
+  return metric_source{v_.layer,    v_.core,    v_.overload, v_.bindings,
+                       v_.sessions, v_.servers, v_.prober,   v_.shared};
+}
+
 std::string management::metrics_text() const {
-  std::string out;
-  auto metric = [&out](std::string_view name, std::string_view type, std::string_view help) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-  };
-  const auto& t = v_.layer.counters();
-  const auto& c = v_.core.counters();
-  metric("sipproxy_requests_received_total", "counter", "SIP requests received, by method.");
-  for (std::size_t i = 0; i < txn::counted_method_count; ++i)
-    out += fmt::format("sipproxy_requests_received_total{{method=\"{}\"}} {}\n",
-                       txn::counted_methods[i], t.requests_in[i]);
-  metric("sipproxy_responses_sent_total", "counter",
-         "SIP responses sent upstream through server transactions, by status class.");
-  for (int k = 1; k <= 6; ++k)
-    out +=
-        fmt::format("sipproxy_responses_sent_total{{class=\"{}xx\"}} {}\n", k, t.responses_out[k]);
-  metric("sipproxy_messages_received_total", "counter", "SIP messages received (all).");
-  out += fmt::format("sipproxy_messages_received_total {}\n", t.received);
-  metric("sipproxy_messages_dropped_total", "counter",
-         "Messages dropped: not SIP, or unusable responses.");
-  out += fmt::format("sipproxy_messages_dropped_total {}\n", t.dropped_unparsable);
-  metric("sipproxy_messages_failed_total", "counter",
-         "Messages whose handling failed unexpectedly: contained, the message dropped.");
-  out += fmt::format("sipproxy_messages_failed_total {}\n", t.failed_messages);
-  metric("sipproxy_stray_responses_dropped_total", "counter",
-         "Responses that matched no client transaction, dropped (RFC 6026).");
-  out += fmt::format("sipproxy_stray_responses_dropped_total {}\n", t.stray_responses);
-  metric("sipproxy_foreign_responses_dropped_total", "counter",
-         "Responses from elsewhere than their request was sent to, dropped.");
-  out += fmt::format("sipproxy_foreign_responses_dropped_total {}\n", t.foreign_responses);
-  metric("sipproxy_oversized_requests_total", "counter",
-         "Requests refused with 400 because a field the proxy stores is over its length cap.");
-  out += fmt::format("sipproxy_oversized_requests_total {}\n", c.rejected_oversized);
-  metric("sipproxy_forged_routes_total", "counter",
-         "Requests naming this proxy with Record-Route parameters that failed their MAC: not "
-         "honoured.");
-  out += fmt::format("sipproxy_forged_routes_total {}\n", c.forged_routes);
-  metric("sipproxy_requests_rejected_malformed_total", "counter",
-         "Malformed requests answered 400/505.");
-  out += fmt::format("sipproxy_requests_rejected_malformed_total {}\n", t.rejected_malformed);
-  metric("sipproxy_retransmissions_absorbed_total", "counter", "Request retransmissions absorbed.");
-  out += fmt::format("sipproxy_retransmissions_absorbed_total {}\n", t.retransmissions_absorbed);
-  metric("sipproxy_requests_forwarded_total", "counter", "Requests forwarded (branches sent).");
-  out += fmt::format("sipproxy_requests_forwarded_total {}\n", c.forwarded);
-  metric("sipproxy_requests_answered_locally_total", "counter",
-         "Requests the proxy answered itself.");
-  out += fmt::format("sipproxy_requests_answered_locally_total {}\n", c.answered_locally);
-  metric("sipproxy_failover_retries_total", "counter",
-         "New requests sent again to another SIP Server.");
-  out += fmt::format("sipproxy_failover_retries_total {}\n", c.retries);
-  metric("sipproxy_overload_rejected_total", "counter", "New INVITEs refused by overload control.");
-  out += fmt::format("sipproxy_overload_rejected_total {}\n", v_.overload.rejected());
-  metric("sipproxy_transactions_refused_total", "counter",
-         "New requests answered 503 because max-transactions were in flight.");
-  out += fmt::format("sipproxy_transactions_refused_total {}\n", t.rejected_busy);
-  metric("sipproxy_transactions", "gauge", "Transactions in flight.");
-  out += fmt::format("sipproxy_transactions{{side=\"server\"}} {}\n", v_.layer.server_count());
-  out += fmt::format("sipproxy_transactions{{side=\"client\"}} {}\n", v_.layer.client_count());
-  metric("sipproxy_registrations", "gauge", "Registration bindings stored.");
-  out += fmt::format("sipproxy_registrations {}\n", v_.bindings.size());
-  metric("sipproxy_dialogs", "gauge",
-         "Dialogs established through this instance and not yet ended, by SIP Server pair.");
-  {
-    auto counts = v_.core.dialogs().by_pair(v_.servers.pairs().size());
-    for (const auto& p : v_.servers.pairs())
-      out += fmt::format("sipproxy_dialogs{{pair=\"{}\"}} {}\n", p.name, counts[p.index]);
-    out += fmt::format("sipproxy_dialogs{{pair=\"\"}} {}\n", counts.back());
-  }
-  metric("sipproxy_sessions", "gauge", "Sessions in the affinity table.");
-  out += fmt::format("sipproxy_sessions {}\n", v_.sessions.size());
-  metric("sipproxy_registrations_relayed_total", "counter",
-         "REGISTER 2xx relayed, by what the pool said of their binding changes: confirmed "
-         "(by a peer or Redis), timed_out or unavailable (relayed unconfirmed, the binding "
-         "kept here), not_needed (a lone instance, or registration-confirm-timeout = 0).");
-  for (auto k : {registrar::confirmation::not_needed, registrar::confirmation::confirmed,
-                 registrar::confirmation::timed_out, registrar::confirmation::unavailable}) {
-    std::string name(registrar::confirmation_name(k));
-    std::replace(name.begin(), name.end(), ' ', '_');
-    out += fmt::format("sipproxy_registrations_relayed_total{{confirmation=\"{}\"}} {}\n", name,
-                       c.registrations_by_confirmation[static_cast<int>(k)]);
-  }
-  metric("sipproxy_registration_confirm_seconds", "histogram",
-         "Time a REGISTER's 2xx waited for the pool's confirmation of its binding changes.");
-  {
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < std::size(proxy::proxy_counters::confirm_bounds); ++i) {
-      cumulative += c.confirm_buckets[i];
-      out += fmt::format("sipproxy_registration_confirm_seconds_bucket{{le=\"{}\"}} {}\n",
-                         proxy::proxy_counters::confirm_bounds[i], cumulative);
-    }
-    cumulative += c.confirm_buckets[std::size(proxy::proxy_counters::confirm_bounds)];
-    out +=
-        fmt::format("sipproxy_registration_confirm_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);
-    out += fmt::format("sipproxy_registration_confirm_seconds_sum {}\n", c.confirm_sum);
-    out += fmt::format("sipproxy_registration_confirm_seconds_count {}\n", cumulative);
-  }
-  metric("sipproxy_pool_records", "gauge",
-         "Replicated records held: bindings, tombstones and sessions.");
-  out += fmt::format("sipproxy_pool_records {}\n", v_.pool ? v_.pool->records() : 0);
-  if (v_.storage) {
-    metric("sipproxy_shared_storage_up", "gauge",
-           "1 while the shared storage (Redis) is connected and synchronised.");
-    out += fmt::format("sipproxy_shared_storage_up {}\n", v_.storage->up() ? 1 : 0);
-    metric("sipproxy_shared_storage_queued", "gauge",
-           "Changes made while Redis is unavailable, waiting to be written to it.");
-    out += fmt::format("sipproxy_shared_storage_queued {}\n", v_.storage->queued());
-    metric("sipproxy_shared_storage_queue_overflows_total", "counter",
-           "Times the queue of changes for an unavailable Redis passed its bound and was dropped.");
-    out += fmt::format("sipproxy_shared_storage_queue_overflows_total {}\n",
-                       v_.storage->queue_overflows());
-  }
-  if (v_.pool) {
-    // One family per field of `sipproxyctl peers`, one sample per peer.
-    json peers = v_.pool->peers();
-    struct family {
-      const char* name;
-      const char* type;
-      const char* help;
-      const char* field;
-      double scale;
-    };
-    static constexpr family families[] = {
-        {"sipproxy_peer_up", "gauge", "1 while the link to the other pool instance is up.", nullptr,
-         1},
-        {"sipproxy_peer_queued", "gauge", "Records waiting to be sent to the peer.", "queued", 1},
-        {"sipproxy_peer_lag_seconds", "gauge", "Age of the oldest record not yet sent to the peer.",
-         "lag_ms", 0.001},
-        {"sipproxy_peer_records_sent_total", "counter", "Records the peer acknowledged.",
-         "records_sent", 1},
-        {"sipproxy_peer_records_received_total", "counter", "Records received from the peer.",
-         "records_received", 1},
-        {"sipproxy_peer_disconnects_total", "counter", "Times the link to the peer went down.",
-         "disconnects", 1},
-    };
-    for (const auto& f : families) {
-      metric(f.name, f.type, f.help);
-      for (const auto& p : peers) {
-        double v = f.field ? p[f.field].get<double>() * f.scale : (p["link"] == "up" ? 1 : 0);
-        out += fmt::format("{}{{peer=\"{}\"}} {}\n", f.name, p["name"].get<std::string>(), v);
-      }
-    }
-  }
-  metric("sipproxy_draining", "gauge", "1 while draining.");
-  out += fmt::format("sipproxy_draining {}\n", v_.core.draining() ? 1 : 0);
-  metric("sipproxy_sip_server_state", "gauge",
-         "1 for the state each SIP Server member is in (active, inactive, out-of-service).");
-  std::string rtt;
-  for (const auto& m : v_.prober.status()) {
-    for (auto st : {routing::member_state::active, routing::member_state::inactive,
-                    routing::member_state::out_of_service}) {
-      out += fmt::format(
-          "sipproxy_sip_server_state{{pair=\"{}\",role=\"{}\",address=\"{}\",state=\"{}\"}} {}\n",
-          m.pair, m.role, m.address, routing::member_state_name(st), m.state == st ? 1 : 0);
-    }
-    if (m.last_rtt_ms >= 0)
-      rtt +=
-          fmt::format("sipproxy_sip_server_options_rtt_seconds{{pair=\"{}\",role=\"{}\"}} {:.6f}\n",
-                      m.pair, m.role, m.last_rtt_ms / 1000.0);
-  }
-  metric("sipproxy_sip_server_options_rtt_seconds", "gauge",
-         "Round trip of the last answered OPTIONS probe.");
-  out += rtt;
-  metric("sipproxy_feature_server_state", "gauge",
-         "1 for the state each Feature Server is in (active, inactive, out-of-service).");
-  for (const auto& m : v_.prober.feature_server_status()) {
-    for (auto st : {routing::member_state::active, routing::member_state::inactive,
-                    routing::member_state::out_of_service}) {
-      out += fmt::format("sipproxy_feature_server_state{{address=\"{}\",state=\"{}\"}} {}\n",
-                         m.address, routing::member_state_name(st), m.state == st ? 1 : 0);
-    }
-  }
-  metric("sipproxy_request_duration_seconds", "histogram",
-         "From a forwarded request's arrival to its final response upstream.");
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i <= std::size(proxy_counters::latency_bounds); ++i) {
-    cumulative += c.latency_buckets[i];
-    std::string le = i < std::size(proxy_counters::latency_bounds)
-                         ? fmt::format("{}", proxy_counters::latency_bounds[i])
-                         : std::string("+Inf");
-    out +=
-        fmt::format("sipproxy_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", le, cumulative);
-  }
-  out += fmt::format("sipproxy_request_duration_seconds_sum {:.6f}\n", c.latency_sum);
-  out += fmt::format("sipproxy_request_duration_seconds_count {}\n", c.latency_count);
-  return out;
+  return prometheus_text(metrics());
 }
 
 std::vector<std::string> management::alarms() const {
@@ -272,19 +83,12 @@ std::vector<std::string> management::alarms() const {
           fmt::format("40001 SPR_SIPS_HA_PAIR_UNAVAILABLE SIP Server HA pair {} (primary {})",
                       p.name, p.primary.configured));
   }
-  if (v_.pool) {
-    for (auto& a : v_.pool->alarms()) out.push_back(std::move(a));
-  }
-  if (v_.storage) {
-    for (auto& a : v_.storage->alarms()) out.push_back(std::move(a));
-  }
+  for (auto& a : v_.shared.alarms()) out.push_back(std::move(a));
   return out;
 }
 
 json management::status() const {
   const auto& s = v_.settings;
-  const auto& c = v_.core.counters();
-  const auto& t = v_.layer.counters();
   auto uptime =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
   return json{
@@ -301,33 +105,7 @@ json management::status() const {
                                   : std::string("none")},
         {"http", s.self.http_port ? fmt::format("{}:{}", s.self.mgmt_address, *s.self.http_port)
                                   : std::string("none")}}},
-      {"counters",
-       {{"messages_received", t.received},
-        {"unparsable_dropped", t.dropped_unparsable},
-        {"malformed_rejected", t.rejected_malformed},
-        {"retransmissions_absorbed", t.retransmissions_absorbed},
-        {"requests", c.requests},
-        {"forwarded", c.forwarded},
-        {"answered_locally", c.answered_locally},
-        {"responses_relayed", c.responses_relayed},
-        {"acks_relayed", c.acks_relayed},
-        {"failover_retries", c.retries},
-        {"overload_rejected", v_.overload.rejected()},
-        {"transactions_refused", t.rejected_busy},
-        {"messages_failed", t.failed_messages},
-        {"stray_responses_dropped", t.stray_responses},
-        {"foreign_responses_dropped", t.foreign_responses},
-        {"registrations_stored", c.registrations_stored},
-        {"registrations_confirmed",
-         c.registrations_by_confirmation[static_cast<int>(registrar::confirmation::confirmed)]},
-        {"registrations_unconfirmed_timeout",
-         c.registrations_by_confirmation[static_cast<int>(registrar::confirmation::timed_out)]},
-        {"registrations_unconfirmed_unavailable",
-         c.registrations_by_confirmation[static_cast<int>(registrar::confirmation::unavailable)]},
-
-        {"oversized_rejected", c.rejected_oversized},
-        {"forged_routes", c.forged_routes},
-        {"own_acks_absorbed", t.own_acks_absorbed}}},
+      {"counters", counters_json(metrics())},
       {"transactions",
        {{"server", v_.layer.server_count()},
         {"client", v_.layer.client_count()},
@@ -336,7 +114,7 @@ json management::status() const {
       {"sessions", v_.sessions.size()},
       {"feature_servers", feature_servers()},
       {"alarms", alarms()},
-      {"shared_storage", v_.storage ? v_.storage->status() : json{{"backend", "peers"}}},
+      {"shared_storage", v_.shared.status()},
   };
 }
 

@@ -7,12 +7,12 @@
 #include <chrono>
 #include <functional>
 
-#include "cluster/pool.hpp"
-#include "cluster/redis_storage.hpp"
+#include "cluster/shared_state.hpp"
 #include "config/settings.hpp"
 #include "health/health_prober.hpp"
 #include "mgmt/command_handler.hpp"
 #include "mgmt/http_source.hpp"
+#include "proxy/metric_table.hpp"
 #include "proxy/proxy_core.hpp"
 #include "registrar/binding_store.hpp"
 #include "routing/session_table.hpp"
@@ -32,8 +32,7 @@ struct management_view {
   overload_control& overload;
   std::function<void()> apply_runtime_options;  // after settings.values changed
   std::function<void(bool)> set_draining;
-  cluster::pool* pool = nullptr;              // the peer links (none: a pool of one, or Redis)
-  cluster::redis_storage* storage = nullptr;  // shared-storage = redis://...
+  cluster::shared_state& shared;  // the peer links, or Redis
 };
 
 class management : public mgmt::command_handler, public mgmt::http_source {
@@ -49,6 +48,7 @@ class management : public mgmt::command_handler, public mgmt::http_source {
   std::vector<std::string> alarms() const;
 
  private:
+  metric_source metrics() const;
   mgmt::json status() const;
   mgmt::json servers() const;
   mgmt::json feature_servers() const;

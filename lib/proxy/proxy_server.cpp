@@ -328,8 +328,8 @@ struct proxy_server::impl {
   cluster::hybrid_clock clock;
   std::unique_ptr<cluster::replicated_binding_store> bindings;
   std::unique_ptr<cluster::replicated_session_table> sessions;
-  std::unique_ptr<cluster::pool> pool;              // shared-storage = peers
-  std::unique_ptr<cluster::redis_storage> storage;  // shared-storage = redis://...
+  // shared-storage = peers: a cluster::pool; redis://...: a cluster::redis_storage.
+  std::unique_ptr<cluster::shared_state> shared;
   routing::pool_members pool_members;
   runtime_state state;
   std::unique_ptr<health::health_prober> prober;
@@ -515,18 +515,19 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.sessions =
       std::make_unique<cluster::replicated_session_table>(s.app, m.clock, std::move(pair_names));
   if (s.redis) {
-    m.storage = std::make_unique<cluster::redis_storage>(
+    auto storage = std::make_unique<cluster::redis_storage>(
         m.io, s.app, *s.redis, *m.bindings, *m.sessions,
         [&m](bool up) { m.state.shared_storage_down = !up; },
         [&m] {
           return std::chrono::milliseconds(std::max(0, m.settings.registration_confirm_timeout));
         },
         redis_queue_cap_of_environment());
-    m.storage->set_reconnect(m.options.timers.reconnect);
+    storage->set_reconnect(m.options.timers.reconnect);
     m.state.shared_storage_down = true;
+    m.shared = std::move(storage);
   } else {
-    m.pool = std::make_unique<cluster::pool>(m.io, m.settings, *m.bindings, *m.sessions,
-                                             m.options.timers);
+    m.shared = std::make_unique<cluster::pool>(m.io, m.settings, *m.bindings, *m.sessions,
+                                               m.options.timers);
   }
   m.pool_members = pool_members_of(s);
   m.core = std::make_unique<proxy_core>(
@@ -538,8 +539,8 @@ proxy_server::proxy_server(config::settings settings, server_options options)
 
   // A joining or restarted instance takes the pool's state before it serves.
   auto sync_bound = std::chrono::seconds(std::max(2 * s.wait_response_timeout, 10));
-  if (m.pool && m.pool->peer_count()) log::standard("pool: {}", m.pool->initial_sync(sync_bound));
-  if (m.storage) log::standard("shared storage: {}", m.storage->initial_sync(sync_bound));
+  if (std::string line = m.shared->sync_before_serving(sync_bound); !line.empty())
+    log::standard("{}", line);
 
   transport::listen_options lo;
   lo.address = s.sip_address;
@@ -574,7 +575,7 @@ proxy_server::proxy_server(config::settings settings, server_options options)
     m.commands = std::make_unique<management>(management_view{
         m.settings, *m.identity, m.servers, *m.prober, *m.bindings, *m.sessions, *m.core, *m.layer,
         m.overload, [&m] { m.apply_runtime_options(); },
-        [&m](bool on) { m.core->set_draining(on); }, m.pool.get(), m.storage.get()});
+        [&m](bool on) { m.core->set_draining(on); }, *m.shared});
   }
   if (s.self.mgmt_port) {
     mgmt::mgmt_limits limits;
@@ -595,7 +596,7 @@ proxy_server::proxy_server(config::settings settings, server_options options)
   m.use_feature_servers();
   m.watch_host_names();
   m.prober->start();
-  if (m.pool) m.pool->start();
+  m.shared->start();
   m.schedule_session_expiry();
   m.schedule_binding_expiry();
 
@@ -627,8 +628,7 @@ void proxy_server::impl::begin_drain() {
   }
   stopping = true;
   prober->stop();
-  if (pool) pool->stop();
-  // Redis stays connected while draining: the last REGISTERs' bindings still get written.
+  shared->drain();
   if (refresher) refresher->stop();
   if (mgmt) mgmt->stop();
   if (http) http->stop();
@@ -645,7 +645,7 @@ void proxy_server::impl::check_drained() {
     driver->stop();
     transport->close_all();
     if (mgmt) mgmt->close_connections();
-    if (storage) storage->stop();
+    shared->stop();
     signals.cancel();
     drain_timer.cancel();
     io.stop();
