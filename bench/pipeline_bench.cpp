@@ -122,7 +122,7 @@ struct counting_sender : proxy::test::recording_sender {
   }
 };
 
-// The daemon's objects, wired as proxy_server wires them, minus sockets and the pool.
+// The daemon's objects, wired as daemon/startup.cpp wires them, minus sockets and the pool.
 struct pipeline {
   counting_sender wire;
   proxy::test::pipeline p{deployment, wire};

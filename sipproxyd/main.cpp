@@ -14,8 +14,10 @@
 #include "config/deployment_loader.hpp"
 #include "config/option_table.hpp"
 #include "config/test_timers.hpp"
+#include "daemon/preflight.hpp"
+#include "daemon/server.hpp"
+#include "daemon/startup_error.hpp"
 #include "log/logger.hpp"
-#include "proxy/proxy_server.hpp"
 
 namespace {
 
@@ -149,7 +151,7 @@ int main(int argc, char** argv) {
     usage_error(fmt::format("--log-file '{}': cannot open it for appending", bad));
 
   // For the test suite only: shorter internal timers. Never silent.
-  proxy::server_options options;
+  daemon::server_options options;
   if (const char* text = std::getenv(config::test_timers_variable)) {
     std::string error;
     if (!config::parse_test_timers(text, options.timers, error))
@@ -174,8 +176,8 @@ int main(int argc, char** argv) {
   }
   if (check_only) {
     try {
-      proxy::preflight(settings);
-    } catch (const proxy::startup_error& e) {
+      daemon::preflight(settings);
+    } catch (const daemon::startup_error& e) {
       startup_failure(e.event(), e.what());
       return exit_startup;
     }
@@ -209,9 +211,9 @@ int main(int argc, char** argv) {
   }
   try {
     options.log_cli = log_cli;
-    proxy::proxy_server server(std::move(settings), options);
+    daemon::server server(std::move(settings), options);
     return server.run();
-  } catch (const proxy::startup_error& e) {
+  } catch (const daemon::startup_error& e) {
     startup_failure(e.event(), e.what());
     return exit_startup;
   }

@@ -1,4 +1,4 @@
-// What the management server asks of the instance it serves. proxy_server implements it.
+// What the management server asks of the instance it serves. proxy::management implements it.
 #pragma once
 
 #include "mgmt/protocol.hpp"

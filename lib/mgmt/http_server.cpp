@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <memory>
@@ -12,6 +11,7 @@
 #include "mgmt/json_text.hpp"
 #include "mgmt/listen_tcp.hpp"
 #include "mgmt/status_page.hpp"
+#include "transport/deadline.hpp"
 
 namespace sipproxy::mgmt {
 
@@ -45,7 +45,10 @@ std::string page_nonce() {
 class http_server::session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket s, http_server& owner)
-      : socket_(std::move(s)), timer_(socket_.get_executor()), owner_(owner), live_(owner.live_) {
+      : socket_(std::move(s)),
+        deadline_(socket_.get_executor()),
+        owner_(owner),
+        live_(owner.live_) {
     parser_.body_limit(0);
     parser_.header_limit(8192);
     ++live_->open;
@@ -55,17 +58,13 @@ class http_server::session : public std::enable_shared_from_this<session> {
   void close() {
     leave();
     boost::system::error_code ignored;
-    timer_.cancel();
+    deadline_.cancel();
     socket_.close(ignored);
   }
   bool counted() const { return counted_; }
 
   void start() {
-    timer_.expires_after(std::chrono::seconds(10));
-    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-      if (ec) return;
-      if (auto self = weak.lock()) self->close();
-    });
+    deadline_.arm(std::chrono::seconds(10), weak_from_this(), [](session& self) { self.close(); });
     http::async_read(socket_, buffer_, parser_,
                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                        self->on_read(ec);
@@ -137,13 +136,13 @@ class http_server::session : public std::enable_shared_from_this<session> {
                       [self = shared_from_this()](const boost::system::error_code&, std::size_t) {
                         boost::system::error_code ignored;
                         self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
-                        self->timer_.cancel();
+                        self->deadline_.cancel();
                       });
   }
 
   tcp::socket socket_;
-  asio::steady_timer timer_;
-  http_server& owner_;  // only used from handlers, which run while the server lives
+  transport::deadline deadline_;  // the whole exchange, within 10 s
+  http_server& owner_;            // only used from handlers, which run while the server lives
   std::shared_ptr<live> live_;
   bool counted_ = true;
   boost::beast::flat_buffer buffer_{8192};

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <boost/asio/read_until.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
@@ -11,6 +10,7 @@
 #include "mgmt/constant_time.hpp"
 #include "mgmt/json_text.hpp"
 #include "mgmt/listen_tcp.hpp"
+#include "transport/deadline.hpp"
 
 namespace sipproxy::mgmt {
 
@@ -21,8 +21,8 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
  public:
   connection(tcp::socket s, mgmt_server& owner)
       : socket_(std::move(s)),
-        timer_(socket_.get_executor()),
-        deadline_(socket_.get_executor()),
+        read_deadline_(socket_.get_executor()),
+        auth_deadline_(socket_.get_executor()),
         owner_(owner),
         live_(owner.live_),
         idle_(owner.limits_.idle_timeout),
@@ -32,18 +32,14 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
   ~connection() { leave(); }
 
   void start(std::chrono::seconds auth_timeout) {
-    deadline_.expires_after(auth_timeout);
-    deadline_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-      if (ec) return;
-      if (auto self = weak.lock()) self->close();
-    });
+    auth_deadline_.arm(auth_timeout, weak_from_this(), [](connection& self) { self.close(); });
     do_read();
   }
   void close() {
     leave();
     boost::system::error_code ignored;
-    timer_.cancel();
-    deadline_.cancel();
+    read_deadline_.cancel();
+    auth_deadline_.cancel();
     socket_.close(ignored);
   }
   bool authenticated() const { return state_ == state::authenticated; }
@@ -63,22 +59,18 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
     --live_->unauthenticated;
     ++live_->authenticated;
     state_ = state::authenticated;
-    deadline_.cancel();
+    auth_deadline_.cancel();
   }
 
   void do_read() {
-    timer_.expires_after(idle_);
-    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-      if (ec) return;
-      if (auto self = weak.lock()) self->close();
-    });
+    read_deadline_.arm(idle_, weak_from_this(), [](connection& self) { self.close(); });
     asio::async_read_until(socket_, in_, '\n',
                            [self = shared_from_this()](const boost::system::error_code& ec,
                                                        std::size_t n) { self->on_read(ec, n); });
   }
 
   void on_read(const boost::system::error_code& ec, std::size_t n) {
-    timer_.cancel();
+    read_deadline_.cancel();
     if (state_ == state::gone) return;
     if (ec) {
       if (ec == asio::error::not_found) {
@@ -106,9 +98,9 @@ class mgmt_server::connection : public std::enable_shared_from_this<connection> 
   }
 
   tcp::socket socket_;
-  asio::steady_timer timer_;
-  asio::steady_timer deadline_;
-  mgmt_server& owner_;  // only used from handlers, which run while the server lives
+  transport::deadline read_deadline_;  // the next line, within idle_
+  transport::deadline auth_deadline_;  // the first authenticated line, within auth_timeout
+  mgmt_server& owner_;                 // only used from handlers, which run while the server lives
   std::shared_ptr<live> live_;
   std::chrono::seconds idle_;
   state state_ = state::unauthenticated;

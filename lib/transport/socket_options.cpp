@@ -5,8 +5,6 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -24,17 +22,6 @@ bool apply_tos(int fd, bool v4, int tos) {
     log::standard("sip-ip-tos {}: the operating system refused it ({}); using its default", tos,
                   std::strerror(errno));
   return false;
-}
-
-bool is_local_address(const boost::asio::ip::address& a) {
-  if (a.is_loopback()) return true;
-  boost::asio::io_context io;
-  boost::asio::ip::udp::socket s(io);
-  boost::system::error_code ec;
-  s.open(a.is_v4() ? boost::asio::ip::udp::v4() : boost::asio::ip::udp::v6(), ec);
-  if (ec) return false;
-  s.bind(boost::asio::ip::udp::endpoint(a, 0), ec);
-  return !ec;
 }
 
 }  // namespace sipproxy::transport

@@ -18,7 +18,7 @@ tcp_connection::tcp_connection(tcp::socket socket, std::uint64_t id, owner& o,
                                const tcp_limits& limits, std::shared_ptr<asio::ssl::context> tls)
     : socket_(std::move(socket)),
       tls_context_(std::move(tls)),
-      idle_(socket_.get_executor()),
+      deadline_(socket_.get_executor()),
       id_(id),
       owner_(o),
       limits_(limits) {
@@ -46,15 +46,12 @@ void tcp_connection::start() {
 }
 
 void tcp_connection::handshake(asio::ssl::stream_base::handshake_type side) {
-  idle_.expires_after(limits_.handshake_timeout);
-  idle_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-    if (ec) return;
-    if (auto self = weak.lock(); self && !self->connected_) {
-      log::interaction("TLS {}:{}: no handshake within {} s, closing",
-                       self->remote_.address().to_string(), self->remote_.port(),
-                       self->limits_.handshake_timeout.count());
-      self->stop();
-    }
+  deadline_.arm(limits_.handshake_timeout, weak_from_this(), [](tcp_connection& self) {
+    if (self.connected_) return;
+    log::interaction("TLS {}:{}: no handshake within {} s, closing",
+                     self.remote_.address().to_string(), self.remote_.port(),
+                     self.limits_.handshake_timeout.count());
+    self.stop();
   });
   tls_->async_handshake(side, [self = shared_from_this()](const boost::system::error_code& ec) {
     if (self->stopped_) return;
@@ -90,9 +87,8 @@ void tcp_connection::connect(const tcp::endpoint& remote) {
   boost::system::error_code open_ec;
   socket_.open(remote.protocol(), open_ec);
   if (!open_ec) apply_tos(socket_.native_handle(), remote.address().is_v4(), limits_.tos);
-  idle_.expires_after(limits_.connect_timeout);
-  idle_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec && !self->connected_) self->stop();
+  deadline_.arm(limits_.connect_timeout, weak_from_this(), [](tcp_connection& self) {
+    if (!self.connected_) self.stop();
   });
   socket_.async_connect(remote, [self = shared_from_this()](const boost::system::error_code& ec) {
     if (self->stopped_) return;
@@ -131,21 +127,17 @@ void tcp_connection::stop() {
   stopped_ = true;
   bool undelivered = !outbox_.empty();
   boost::system::error_code ignored;
-  idle_.cancel();
+  deadline_.cancel();
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   owner_.on_closed(*this, undelivered);
 }
 
 void tcp_connection::arm_idle() {
-  idle_.expires_after(limits_.idle_timeout);
-  idle_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-    if (ec) return;
-    if (auto self = weak.lock()) {
-      log::interaction("TCP connection {}:{} idle, closing", self->remote_.address().to_string(),
-                       self->remote_.port());
-      self->stop();
-    }
+  deadline_.arm(limits_.idle_timeout, weak_from_this(), [](tcp_connection& self) {
+    log::interaction("TCP connection {}:{} idle, closing", self.remote_.address().to_string(),
+                     self.remote_.port());
+    self.stop();
   });
 }
 
@@ -242,12 +234,8 @@ void tcp_connection::linger_then_stop() {
   lingering_ = true;
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_send, ignored);
-  idle_.cancel();
-  idle_.expires_after(limits_.linger_timeout);
-  idle_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-    if (ec) return;
-    if (auto self = weak.lock()) self->stop();
-  });
+  deadline_.arm(limits_.linger_timeout, weak_from_this(),
+                [](tcp_connection& self) { self.stop(); });
   do_discard();
 }
 

@@ -8,12 +8,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
 
+#include "transport/deadline.hpp"
 #include "transport/peer.hpp"
 
 namespace sipproxy::transport {
@@ -83,7 +83,8 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   boost::asio::ip::tcp::socket socket_;
   std::shared_ptr<boost::asio::ssl::context> tls_context_;  // kept alive for tls_
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
-  boost::asio::steady_timer idle_;
+  // Handshake, connect, idle or linger: whichever wait the connection is in.
+  deadline deadline_;
   std::uint64_t id_;
   owner& owner_;
   tcp_limits limits_;

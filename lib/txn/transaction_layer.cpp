@@ -7,7 +7,7 @@
 #include "sip/request_builder.hpp"
 #include "sip/response_builder.hpp"
 #include "sip/via.hpp"
-#include "transport/socket_options.hpp"
+#include "transport/local_addresses.hpp"
 #include "txn/client_invite_transaction.hpp"
 #include "txn/client_non_invite_transaction.hpp"
 #include "txn/server_invite_transaction.hpp"
@@ -102,6 +102,25 @@ void transaction_layer::sweep() {
       if (server && tu_) tu_->on_server_gone(id);
     }
   }
+  check_no_pending();
+}
+
+void transaction_layer::when_no_pending_server(std::function<void()> idle) {
+  on_no_pending_ = std::move(idle);
+  check_no_pending();
+}
+
+void transaction_layer::check_no_pending() {
+  if (!on_no_pending_ || !awaiting_final_.empty() || no_pending_scheduled_) return;
+  no_pending_scheduled_ = true;
+  timers_.after(timer_queue::duration::zero(), [this] {
+    no_pending_scheduled_ = false;
+    // A request may have come in the meantime: then wait for its final response too.
+    if (!on_no_pending_ || !awaiting_final_.empty()) return;
+    auto idle = std::move(on_no_pending_);
+    on_no_pending_ = nullptr;
+    idle();
+  });
 }
 
 transport::peer transaction_layer::response_target(const sip::message& request,
@@ -328,10 +347,12 @@ std::size_t method_slot(std::string_view method) {
 void transaction_layer::respond(txn_id server, int status, std::string bytes) {
   if (status >= 100 && status < 700) ++counters_.responses_out[status / 100];
   if (status >= 200) awaiting_final_.erase(server);
-  auto it = all_.find(server);
-  if (it == all_.end()) return;
-  if (auto* s = as<server_invite_transaction>(it->second)) s->respond(status, std::move(bytes));
-  if (auto* s = as<server_non_invite_transaction>(it->second)) s->respond(status, std::move(bytes));
+  if (auto it = all_.find(server); it != all_.end()) {
+    if (auto* s = as<server_invite_transaction>(it->second)) s->respond(status, std::move(bytes));
+    if (auto* s = as<server_non_invite_transaction>(it->second))
+      s->respond(status, std::move(bytes));
+  }
+  if (status >= 200) check_no_pending();
 }
 
 client_user* transaction_layer::owner_of(txn_id id) {

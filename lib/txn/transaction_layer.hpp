@@ -3,6 +3,7 @@
 // transactions by key, owns the transactions and their timers, and reports to the TU.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -85,6 +86,11 @@ class transaction_layer : public transport::receiver, private transaction_host {
   std::size_t client_count() const { return clients_.size(); }
   // Server transactions still waiting for their final response (drain waits for these).
   std::size_t pending_server_count() const { return awaiting_final_.size(); }
+  // Calls `idle` once, as soon as no server transaction awaits its final response (at
+  // once when none does): drain waits for this. It comes from the timer queue, never
+  // under a call into the layer, so the final response that emptied the layer has been
+  // handed to the transport. A later call replaces an earlier one; an empty one cancels.
+  void when_no_pending_server(std::function<void()> idle);
   const layer_counters& counters() const { return counters_; }
 
  private:
@@ -121,6 +127,8 @@ class transaction_layer : public transport::receiver, private transaction_host {
   // endpoint can choose a tag that gets another dialog's ACK absorbed.
   std::string own_tag(const sip::message& msg, std::string_view kind) const;
   void sweep();
+  // A server transaction left awaiting_final_: tell when_no_pending_server's caller.
+  void check_no_pending();
   transaction_host& host() { return *this; }
 
   transport::sender& sender_;
@@ -144,6 +152,8 @@ class transaction_layer : public transport::receiver, private transaction_host {
   std::vector<txn_id> dead_;
   bool in_event_ = false;
   bool sweep_scheduled_ = false;
+  std::function<void()> on_no_pending_;
+  bool no_pending_scheduled_ = false;
   layer_counters counters_;
 };
 

@@ -1,5 +1,5 @@
 // An in-process proxy for tests and benchmarks: the objects the daemon wires together
-// (proxy_server), built from a deployment text, minus the sockets, DNS and the pool: a
+// (daemon/startup.cpp), built from a deployment text, minus the sockets, DNS and the pool: a
 // recording sender stands for the wire and a manual clock for time. `proxy_world` is what
 // the request steps read (proxy_env); `pipeline` adds the transaction layer and proxy_core.
 // Hosts in the deployment must be IP addresses (nothing is resolved).
@@ -101,7 +101,7 @@ inline std::string response_to(std::string_view request, int code, std::string_v
   return out;
 }
 
-// A SIP Server member of the deployment, as proxy_server makes it (the host an address).
+// A SIP Server member of the deployment, as daemon/startup.cpp makes it (the host an address).
 inline routing::member member_of(const config::server_address& a) {
   routing::member m;
   m.configured = a.host + ":" + std::to_string(a.port);

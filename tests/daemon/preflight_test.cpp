@@ -1,11 +1,13 @@
+#include "daemon/preflight.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "config/deployment_loader.hpp"
-#include "proxy/proxy_server.hpp"
+#include "daemon/startup_error.hpp"
 
-namespace sipproxy::proxy {
+namespace sipproxy::daemon {
 namespace {
 
 // A standalone deployment whose instance proxy1 runs on `host`; sipproxy-applications lists
@@ -70,4 +72,4 @@ TEST(preflight, host_of_another_machine_is_40000) {
 }
 
 }  // namespace
-}  // namespace sipproxy::proxy
+}  // namespace sipproxy::daemon
