@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test: installs the dependencies (Debian 12), builds, runs the GoogleTest unit
-# tests and the pytest integration suite (real sipproxyd and SIPp processes on loopback),
-# then the same with an AddressSanitizer + UndefinedBehaviorSanitizer build, and last the
+# tests, the layering checks (an upward include must not compile) and the pytest
+# integration suite (real sipproxyd and SIPp processes on loopback), then the same
+# with an AddressSanitizer + UndefinedBehaviorSanitizer build, and last the
 # libFuzzer targets (clang + ASan): every corpus and regression input replayed, then each
 # target fuzzed for SIPPROXY_FUZZ_SECONDS (default 45) seconds.
 #
@@ -22,7 +23,7 @@ case "${1:-}" in
   --quick) quick=1 ;;
   "") ;;
   -h | --help)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *)
@@ -97,6 +98,12 @@ unit() { # unit BUILD-DIR LABEL
   n=$(grep -oE '\[  PASSED  \] [0-9]+ test' "$out" | grep -oE '[0-9]+' | tail -1 || true)
   if grep -q '^\[  FAILED  \]' "$out" || [ -z "$n" ]; then return 1; fi
   echo "$2 unit|${n:-0}" >>$logs/counts
+  # The layers: each upward include must fail to compile (tests/layering/).
+  ctest --test-dir "$1" -L layering -j"$jobs" 2>&1 | tee "$logs/layering-$2.log" | tail -2
+  n=$(grep -oE '^100% tests passed, 0 tests failed out of [0-9]+' "$logs/layering-$2.log" |
+    grep -oE '[0-9]+$' || true)
+  [ -n "$n" ] || return 1
+  echo "$2 layering|$n" >>$logs/counts
 }
 
 integration() { # integration BUILD-DIR LABEL

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "config/settings.hpp"
 #include "log/logger.hpp"
 #include "sip/cseq.hpp"
 #include "sip/parser.hpp"
 #include "sip/request_builder.hpp"
+#include "txn/transaction_layer.hpp"
 
 namespace sipproxy::health {
 

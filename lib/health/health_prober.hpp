@@ -9,12 +9,19 @@
 #include <string>
 #include <vector>
 
-#include "config/settings.hpp"
 #include "health/member_health.hpp"
 #include "routing/feature_servers.hpp"
 #include "routing/server_table.hpp"
 #include "txn/branch_nonce.hpp"
-#include "txn/transaction_layer.hpp"
+#include "txn/timer_queue.hpp"
+#include "txn/transaction_user.hpp"
+
+namespace sipproxy::config {
+struct settings;
+}
+namespace sipproxy::txn {
+class transaction_layer;
+}
 
 namespace sipproxy::health {
 

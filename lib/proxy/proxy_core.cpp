@@ -4,7 +4,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include "dns/resolver.hpp"
 #include "dns/sip_resolver.hpp"
+#include "health/health_prober.hpp"
 #include "log/logger.hpp"
 #include "proxy/branch.hpp"
 #include "proxy/forward_edits.hpp"
@@ -13,6 +15,7 @@
 #include "sip/name_addr.hpp"
 #include "sip/response_builder.hpp"
 #include "sip/via.hpp"
+#include "txn/transaction_layer.hpp"
 
 namespace sipproxy::proxy {
 

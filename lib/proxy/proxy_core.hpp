@@ -4,8 +4,6 @@
 
 #include <unordered_map>
 
-#include "dns/resolver.hpp"
-#include "health/health_prober.hpp"
 #include "log/throttle.hpp"
 #include "proxy/dialog_table.hpp"
 #include "proxy/proxy_env.hpp"
@@ -13,7 +11,17 @@
 #include "proxy/response_context.hpp"
 #include "registrar/registrar.hpp"
 #include "txn/branch_nonce.hpp"
-#include "txn/transaction_layer.hpp"
+#include "txn/transaction_user.hpp"
+
+namespace sipproxy::dns {
+class resolver;
+}
+namespace sipproxy::health {
+class health_prober;
+}
+namespace sipproxy::txn {
+class transaction_layer;
+}
 
 namespace sipproxy::proxy {
 

@@ -4,10 +4,12 @@
 
 #include "log/logger.hpp"
 #include "sip/name_addr.hpp"
+#include "sip/parser.hpp"
 #include "sip/request_builder.hpp"
 #include "sip/response_builder.hpp"
 #include "sip/via.hpp"
 #include "transport/local_addresses.hpp"
+#include "transport/sender.hpp"
 #include "txn/client_invite_transaction.hpp"
 #include "txn/client_non_invite_transaction.hpp"
 #include "txn/server_invite_transaction.hpp"

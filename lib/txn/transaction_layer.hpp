@@ -11,11 +11,13 @@
 #include <vector>
 
 #include "log/throttle.hpp"
-#include "sip/parser.hpp"
 #include "transport/receiver.hpp"
-#include "transport/sender.hpp"
 #include "txn/branch_nonce.hpp"
 #include "txn/transaction.hpp"
+
+namespace sipproxy::transport {
+class sender;
+}
 
 namespace sipproxy::txn {
 

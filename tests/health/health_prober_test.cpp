@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../txn/layer_fixture.hpp"
+#include "config/settings.hpp"
 #include "sip/cseq.hpp"
 #include "sip/via.hpp"
 
